@@ -1,0 +1,164 @@
+/* File reading and the fast, correctly rounded decimal parser used by every reader. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wfad/core.h"
+
+enum wfad_status wfad_read_file(const char *path, size_t max_bytes, char **data, size_t *len,
+				struct wfad_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return wfad_error_set(err, WFAD_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+	enum wfad_status st = WFAD_OK;
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	for (;;) {
+		if (cap - n < 65536) {
+			size_t ncap = cap ? cap * 2 : 65536;
+			if (ncap > max_bytes + 65536)
+				ncap = max_bytes + 65536;
+			if (ncap <= cap) {
+				st = wfad_error_set(err, WFAD_ELIMIT, path, 0, 0,
+						    "file larger than %zu bytes", max_bytes);
+				goto cleanup;
+			}
+			char *nb = realloc(buf, ncap + 1);
+			if (!nb) {
+				st = wfad_error_set(err, WFAD_ENOMEM, path, 0, 0, "out of memory");
+				goto cleanup;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (n > max_bytes) {
+			st = wfad_error_set(err, WFAD_ELIMIT, path, 0, 0, "file larger than %zu bytes",
+					    max_bytes);
+			goto cleanup;
+		}
+		if (got == 0) {
+			if (ferror(f)) {
+				st = wfad_error_set(err, WFAD_EIO, path, 0, 0, "read error: %s",
+						    strerror(errno));
+				goto cleanup;
+			}
+			break;
+		}
+	}
+	if (!buf && !(buf = malloc(1))) {
+		st = wfad_error_set(err, WFAD_ENOMEM, path, 0, 0, "out of memory");
+		goto cleanup;
+	}
+	buf[n] = '\0';
+	*data = buf;
+	*len = n;
+	buf = NULL;
+cleanup:
+	free(buf);
+	fclose(f);
+	return st;
+}
+
+static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+				       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+				       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+static bool parse_slow(const char *s, size_t len, double *out)
+{
+	char small[128];
+	char *tmp = len < sizeof(small) ? small : malloc(len + 1);
+	if (!tmp)
+		return false;
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	char *end;
+	errno = 0;
+	double v = strtod(tmp, &end);
+	bool ok = end == tmp + len;
+	if (tmp != small)
+		free(tmp);
+	if (ok)
+		*out = v;
+	return ok;
+}
+
+bool wfad_parse_double(const char *s, size_t len, double *out)
+{
+	size_t i = 0;
+	bool neg = false;
+	if (i < len && (s[i] == '-' || s[i] == '+')) {
+		neg = s[i] == '-';
+		i++;
+	}
+	uint64_t mant = 0;
+	int digits = 0;   /* significant digits accumulated in mant */
+	int dropped = 0;  /* integer digits beyond 19 */
+	int frac = 0;     /* fractional digits accumulated */
+	bool any = false;
+	while (i < len && (unsigned)(s[i] - '0') < 10) {
+		any = true;
+		if (digits < 19) {
+			mant = mant * 10 + (uint64_t)(s[i] - '0');
+			if (mant)
+				digits++;
+		} else {
+			dropped++;
+		}
+		i++;
+	}
+	if (i < len && s[i] == '.') {
+		i++;
+		while (i < len && (unsigned)(s[i] - '0') < 10) {
+			any = true;
+			if (digits < 19) {
+				mant = mant * 10 + (uint64_t)(s[i] - '0');
+				if (mant)
+					digits++;
+				frac++;
+			} else if (s[i] != '0') {
+				dropped = -1; /* precision lost: take the slow path */
+			}
+			i++;
+		}
+	}
+	if (!any)
+		return false;
+	long exp10 = 0;
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		bool eneg = false;
+		if (i < len && (s[i] == '-' || s[i] == '+')) {
+			eneg = s[i] == '-';
+			i++;
+		}
+		if (i >= len || (unsigned)(s[i] - '0') >= 10)
+			return false;
+		while (i < len && (unsigned)(s[i] - '0') < 10) {
+			if (exp10 < 100000)
+				exp10 = exp10 * 10 + (s[i] - '0');
+			i++;
+		}
+		if (eneg)
+			exp10 = -exp10;
+	}
+	if (i != len)
+		return false;
+	if (dropped != 0)
+		return parse_slow(s, len, out);
+	long e = exp10 - frac;
+	if (mant <= (1ull << 53) && e >= -22 && e <= 22) {
+		double v = (double)mant;
+		v = e < 0 ? v / pow10_exact[-e] : v * pow10_exact[e];
+		*out = neg ? -v : v;
+		return true;
+	}
+	if (mant == 0) {
+		*out = neg ? -0.0 : 0.0;
+		return true;
+	}
+	return parse_slow(s, len, out);
+}
