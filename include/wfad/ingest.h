@@ -15,7 +15,8 @@ extern "C" {
 /* A set of datasets, one per workflow, as found under one path. Caller-owned: zero it,
  * a loader fills it, wfad_collection_free releases it (accepts a zeroed struct). */
 struct wfad_collection {
-	struct wfad_dataset *items;
+	struct wfad_dataset **items; /* heap-allocated: a dataset must not move (its interners
+				      * point at its arena) */
 	size_t count;
 };
 void wfad_collection_free(struct wfad_collection *c);
@@ -26,7 +27,7 @@ struct wfad_load_options {
 	const char *run;      /* keep only the run with this id, NULL = all */
 };
 
-/* Loads whatever PATH designates: a Flow-Bench root (parsed/ and/or data/*.zip with
+/* Loads whatever PATH designates: a Flow-Bench root (parsed/<label>/ CSVs and/or data/<workflow>.zip with
  * adjacency_list_dags/), a single CSV or zip (needs opt->dag_path), a Pegasus submit
  * directory (braindump.yml / jobstate.log), or a stampede SQLite database. Datasets come out
  * sorted by workflow name, runs by id. On failure *out is untouched and err says where. */

@@ -1,0 +1,121 @@
+/* Option parsing and error printing shared by the wfad subcommands. */
+#include <string.h>
+
+#include "cli.h"
+
+void cli_usage(const struct cli_command *cmd, FILE *out, bool full)
+{
+	fprintf(out, "usage: wfad %s %s\n", cmd->name, cmd->usage);
+	if (!full) {
+		fprintf(out, "Try 'wfad %s --help'.\n", cmd->name);
+		return;
+	}
+	fprintf(out, "\n%s\n\noptions:\n", cmd->summary);
+	for (size_t i = 0; i < cmd->n_options; i++) {
+		const struct cli_option *o = &cmd->options[i];
+		char left[64];
+		if (o->short_name)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name,
+				 o->arg ? " " : "", o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+		fprintf(out, "  %-28s %s\n", left, o->help);
+	}
+	fprintf(out, "  %-28s %s\n", "-h, --help", "show this help");
+}
+
+static const struct cli_option *find_long(const struct cli_command *cmd, const char *name,
+					  size_t len)
+{
+	for (size_t i = 0; i < cmd->n_options; i++)
+		if (strncmp(cmd->options[i].name, name, len) == 0 &&
+		    cmd->options[i].name[len] == '\0')
+			return &cmd->options[i];
+	return NULL;
+}
+
+int cli_parse(const struct cli_command *cmd, int argc, char **argv, const char **pos,
+	      size_t *n_pos)
+{
+	*n_pos = 0;
+	bool only_pos = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!only_pos && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+			cli_usage(cmd, stdout, true);
+			return -1;
+		}
+		if (!only_pos && strcmp(a, "--") == 0) {
+			only_pos = true;
+			continue;
+		}
+		if (!only_pos && a[0] == '-' && a[1] != '\0') {
+			const struct cli_option *o = NULL;
+			const char *val = NULL;
+			if (a[1] == '-') {
+				const char *eq = strchr(a + 2, '=');
+				size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+				o = find_long(cmd, a + 2, len);
+				if (eq)
+					val = eq + 1;
+			} else if (a[2] == '\0') {
+				for (size_t k = 0; k < cmd->n_options; k++)
+					if (cmd->options[k].short_name == a[1])
+						o = &cmd->options[k];
+			}
+			if (!o) {
+				fprintf(stderr, "wfad %s: unknown option '%s'\n", cmd->name, a);
+				cli_usage(cmd, stderr, false);
+				return EXIT_USAGE;
+			}
+			if (o->arg && !val) {
+				if (i + 1 >= argc) {
+					fprintf(stderr, "wfad %s: option '%s' needs a value (%s)\n",
+						cmd->name, a, o->arg);
+					cli_usage(cmd, stderr, false);
+					return EXIT_USAGE;
+				}
+				val = argv[++i];
+			} else if (!o->arg && val) {
+				fprintf(stderr, "wfad %s: option '--%s' takes no value\n", cmd->name,
+					o->name);
+				return EXIT_USAGE;
+			}
+			*o->value = o->arg ? val : "1";
+			continue;
+		}
+		if (*n_pos >= cmd->max_pos) {
+			fprintf(stderr, "wfad %s: unexpected argument '%s'\n", cmd->name, a);
+			cli_usage(cmd, stderr, false);
+			return EXIT_USAGE;
+		}
+		pos[(*n_pos)++] = a;
+	}
+	if (*n_pos < cmd->min_pos) {
+		fprintf(stderr, "wfad %s: missing argument\n", cmd->name);
+		cli_usage(cmd, stderr, false);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+void cli_error(const struct wfad_error *err)
+{
+	char buf[1200];
+	wfad_error_format(err, buf, sizeof(buf));
+	fprintf(stderr, "wfad: %s\n", buf);
+}
+
+int cli_load(const char *path, const char *workflow, const char *dag, const char *run,
+	     struct wfad_collection *c)
+{
+	struct wfad_load_options opt = {.workflow = workflow, .dag_path = dag, .run = run};
+	struct wfad_error err;
+	wfad_error_clear(&err);
+	if (wfad_load(path, &opt, c, &err) != WFAD_OK) {
+		cli_error(&err);
+		return EXIT_DATA;
+	}
+	return 0;
+}

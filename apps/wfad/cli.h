@@ -1,0 +1,44 @@
+/* wfad CLI internals: option parsing shared by the subcommands, and the commands. */
+#ifndef WFAD_CLI_H
+#define WFAD_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "wfad/ingest.h"
+
+/* Exit codes: 0 ok, 1 data or runtime error, 2 usage. */
+enum { EXIT_DATA = 1, EXIT_USAGE = 2 };
+
+struct cli_option {
+	const char *name;   /* long name without "--" */
+	char short_name;    /* 0 for none */
+	const char *arg;    /* metavariable, NULL for a flag */
+	const char *help;
+	const char **value; /* set to the argument (or "1" for a flag) */
+};
+
+struct cli_command {
+	const char *name;
+	const char *usage;   /* "PATH [options]" */
+	const char *summary; /* one line */
+	const struct cli_option *options;
+	size_t n_options;
+	size_t min_pos, max_pos;
+};
+
+/* Parses argv (after the command name). Positional arguments go to pos[]. Prints usage and
+ * returns EXIT_USAGE on bad input; returns -1 after printing --help (exit 0), else 0. */
+int cli_parse(const struct cli_command *cmd, int argc, char **argv, const char **pos,
+	      size_t *n_pos);
+void cli_usage(const struct cli_command *cmd, FILE *out, bool full);
+/* Prints a library error as "wfad: file:line:col: message" on stderr. */
+void cli_error(const struct wfad_error *err);
+/* Loads PATH with the common options (--workflow, --dag, --run); prints errors. */
+int cli_load(const char *path, const char *workflow, const char *dag, const char *run,
+	     struct wfad_collection *c);
+
+int cmd_info(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+
+#endif
