@@ -20,7 +20,7 @@ CSTD := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 OPT ?= -O2 -g
 WERROR ?= -Werror
 CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(WERROR) -fPIC -Iinclude $(PKG_CFLAGS) $(EXTRA_CFLAGS) $(CFLAGS)
-LDLIBS_ALL = $(PKG_LIBS) -lm $(EXTRA_LDFLAGS) $(LDFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lm -pthread $(EXTRA_LDFLAGS) $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard src/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -80,7 +80,7 @@ fuzz: $(FUZZ_NAMES:%=build-fuzz/fuzz_%)
 build-fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(HEADERS)
 	@mkdir -p build-fuzz
 	$(FUZZ_CC) $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude $(PKG_CFLAGS) \
-		-o $@ $< $(LIB_SRC) $(PKG_LIBS) -lm
+		-o $@ $< $(LIB_SRC) $(PKG_LIBS) -lm -pthread
 
 bench: $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libwfad.a $(HEADERS)

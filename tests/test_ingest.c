@@ -4,6 +4,8 @@
 #include "test.h"
 #include "wfad/ingest.h"
 
+#include "../src/ingest/csv_split.h"
+
 #define MINI "tests/data/flowbench-mini"
 #define EHT_DAG MINI "/adjacency_list_dags/eht_imaging.json"
 
@@ -377,4 +379,88 @@ WFAD_TEST(shared_flowbench_counts)
 		CHECK_INT(anomalous, want[w].anomalous);
 	}
 	wfad_collection_free(&c);
+}
+
+WFAD_TEST(csv_split_vector_matches_reference)
+{
+	struct wfad_rng rng;
+	wfad_rng_seed(&rng, 11);
+	const char alphabet[] = "ab,\"\",,x\"1";
+	char line[300];
+	const char *fa[64], *fb[64];
+	size_t la[64], lb[64];
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t len = wfad_rng_below(&rng, sizeof(line));
+		for (size_t i = 0; i < len; i++)
+			line[i] = alphabet[wfad_rng_below(&rng, sizeof(alphabet) - 1)];
+		size_t ba = 0, bb = 0;
+		long na = wfad_csv_split(line, len, fa, la, 64, &ba);
+		long nb = wfad_csv_split_ref(line, len, fb, lb, 64, &bb);
+		bool same = na == nb && (na >= 0 || ba == bb);
+		for (long k = 0; same && k < na && k < 64; k++)
+			same = fa[k] == fb[k] && la[k] == lb[k];
+		if (!same) {
+			printf("  mismatch on '%.*s': %ld vs %ld\n", (int)len, line, na, nb);
+			wfad_test_failures++;
+			return;
+		}
+	}
+	const char *f[8];
+	size_t l[8], bad;
+	CHECK_INT(wfad_csv_split("a,\"b,c\",,\"d\"\"e\"", 15, f, l, 8, &bad), 4);
+	CHECK(l[1] == 3 && memcmp(f[1], "b,c", 3) == 0);
+	CHECK_INT(l[2], 0);
+	CHECK(l[3] == 4 && memcmp(f[3], "d\"\"e", 4) == 0);
+	CHECK_INT(wfad_csv_split("ab\"c", 4, f, l, 8, &bad), -1);
+	CHECK_INT(wfad_csv_split("\"ab\"c,d", 7, f, l, 8, &bad), -1);
+	CHECK_INT(bad, 1);
+}
+
+WFAD_TEST(load_parallel_equals_sequential)
+{
+	struct wfad_collection a = {0}, b = {0};
+	struct wfad_error err = {0};
+	struct wfad_load_options one = {.threads = 1}, many = {.threads = 3};
+	CHECK_OK(wfad_load("data/flowbench-sample", &one, &a, &err), &err);
+	CHECK_OK(wfad_load("data/flowbench-sample", &many, &b, &err), &err);
+	CHECK(a.count == 1 && b.count == 1);
+	if (a.count == 1 && b.count == 1) {
+		const struct wfad_dataset *x = a.items[0], *y = b.items[0];
+		CHECK_INT(x->n_runs, 40);
+		CHECK_INT(y->n_runs, x->n_runs);
+		CHECK_INT(y->strings.count, x->strings.count);
+		for (size_t s = 0; s < x->strings.count && s < y->strings.count; s++)
+			CHECK_STR(y->strings.items[s], x->strings.items[s]);
+		for (size_t r = 0; r < x->n_runs && r < y->n_runs; r++) {
+			CHECK_STR(y->runs[r].id, x->runs[r].id);
+			CHECK_STR(y->runs[r].label, x->runs[r].label);
+			CHECK_INT(memcmp(y->runs[r].jobs, x->runs[r].jobs,
+					 x->dag.n_nodes * sizeof(struct wfad_job)),
+				  0);
+		}
+	}
+	wfad_collection_free(&a);
+	wfad_collection_free(&b);
+	/* An error is the same whichever thread meets it: the first bad file in file order.
+	 * 30 good runs with two bad ones at positions 12 and 25 (sorted by name). */
+	char dir[] = "/tmp/wfad-test-par-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd),
+		 "for i in $(seq 10 39); do cp " MINI "/parsed/normal/eht-imaging-run0001.csv "
+		 "%s/eht-imaging-run00$i.csv; done; cp tests/data/bad/eht-imaging-run9001.csv "
+		 "%s/eht-imaging-run0022.csv; cp tests/data/bad/eht-imaging-run9003.csv "
+		 "%s/eht-imaging-run0035.csv",
+		 dir, dir, dir);
+	CHECK_INT(wfad_test_run(cmd, NULL), 0);
+	struct wfad_load_options bad1 = {.threads = 1, .dag_path = EHT_DAG},
+				 bad3 = {.threads = 3, .dag_path = EHT_DAG};
+	struct wfad_error e1 = {0}, e3 = {0};
+	CHECK_INT(wfad_load(dir, &bad1, &a, &e1), WFAD_EPARSE);
+	CHECK_INT(wfad_load(dir, &bad3, &b, &e3), WFAD_EPARSE);
+	CHECK(strstr(e1.file, "run0022.csv") != NULL);
+	CHECK_STR(e3.file, e1.file);
+	CHECK_INT(e3.line, e1.line);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	wfad_test_run(cmd, NULL);
 }

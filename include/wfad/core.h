@@ -74,6 +74,8 @@ struct wfad_arena {
 };
 void wfad_arena_init(struct wfad_arena *arena);
 void wfad_arena_free(struct wfad_arena *arena);
+/* Moves every block of src into dst (src ends empty); pointers into src stay valid. */
+void wfad_arena_adopt(struct wfad_arena *dst, struct wfad_arena *src);
 /* 16-byte aligned; NULL when out of memory. */
 void *wfad_arena_alloc(struct wfad_arena *arena, size_t size);
 /* Copies len bytes and a terminating NUL into the arena. */
@@ -85,6 +87,7 @@ char *wfad_arena_strdup(struct wfad_arena *arena, const char *s);
 struct wfad_strings {
 	struct wfad_arena *arena;
 	char **items;    /* id -> string */
+	uint32_t *lens;  /* id -> length */
 	size_t count;
 	size_t cap_items;
 	uint32_t *slots; /* open addressing: id + 1, 0 = empty */

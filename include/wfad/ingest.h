@@ -25,6 +25,8 @@ struct wfad_load_options {
 	const char *workflow; /* load only this workflow (name matched loosely), NULL = all */
 	const char *dag_path; /* DAG JSON for a single run CSV or zip (--dag) */
 	const char *run;      /* keep only the run with this id, NULL = all */
+	unsigned threads;     /* reader threads, 0 = one per online CPU; results are identical
+			       * for any count */
 };
 
 /* Loads whatever PATH designates: a Flow-Bench root (parsed/<label>/ CSVs and/or data/<workflow>.zip with

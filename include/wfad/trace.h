@@ -131,6 +131,11 @@ struct wfad_dataset {
 	struct wfad_run *runs;
 	size_t n_runs;
 	size_t cap_runs;
+	/* Reader's cache: the DAG node of each CSV row in the last run read (runs of one workflow
+	 * usually list jobs in the same order), so most rows skip the hash lookup. */
+	uint32_t *row_hint;
+	/* Interned transformation of each DAG node (filled by the readers; NULL before). */
+	uint32_t *node_transformation;
 };
 
 void wfad_dataset_init(struct wfad_dataset *ds);

@@ -31,6 +31,25 @@ void wfad_arena_free(struct wfad_arena *arena)
 	arena->bytes = 0;
 }
 
+void wfad_arena_adopt(struct wfad_arena *dst, struct wfad_arena *src)
+{
+	if (!src->head)
+		return;
+	/* Append src's blocks after dst's current block, which keeps serving allocations. */
+	struct wfad_arena_block *tail = src->head;
+	while (tail->next)
+		tail = tail->next;
+	if (dst->head) {
+		tail->next = dst->head->next;
+		dst->head->next = src->head;
+	} else {
+		dst->head = src->head;
+	}
+	dst->bytes += src->bytes;
+	src->head = NULL;
+	src->bytes = 0;
+}
+
 void *wfad_arena_alloc(struct wfad_arena *arena, size_t size)
 {
 	size = (size + 15) & ~(size_t)15;
@@ -76,13 +95,20 @@ char *wfad_arena_strdup(struct wfad_arena *arena, const char *s)
 	return wfad_arena_strndup(arena, s, strlen(s));
 }
 
+/* Multiply-xorshift over 8-byte words; ids and host names are 10-60 bytes. */
 static uint64_t hash_bytes(const char *s, size_t len)
 {
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
 	}
+	uint64_t tail = 0;
+	memcpy(&tail, s + i, len - i);
+	h = (h ^ tail) * 0xc4ceb9fe1a85ec53ull;
 	return h ^ (h >> 29);
 }
 
@@ -95,6 +121,7 @@ void wfad_strings_init(struct wfad_strings *s, struct wfad_arena *arena)
 void wfad_strings_free(struct wfad_strings *s)
 {
 	free(s->items);
+	free(s->lens);
 	free(s->slots);
 	struct wfad_arena *arena = s->arena;
 	memset(s, 0, sizeof(*s));
@@ -103,8 +130,7 @@ void wfad_strings_free(struct wfad_strings *s)
 
 static bool slot_matches(const struct wfad_strings *s, uint32_t slot, const char *str, size_t len)
 {
-	const char *item = s->items[slot - 1];
-	return strncmp(item, str, len) == 0 && item[len] == '\0';
+	return s->lens[slot - 1] == len && memcmp(s->items[slot - 1], str, len) == 0;
 }
 
 bool wfad_strings_find(const struct wfad_strings *s, const char *str, size_t len, uint32_t *id)
@@ -130,8 +156,7 @@ static enum wfad_status grow_slots(struct wfad_strings *s)
 	if (!slots)
 		return WFAD_ENOMEM;
 	for (size_t id = 0; id < s->count; id++) {
-		const char *item = s->items[id];
-		size_t i = hash_bytes(item, strlen(item)) & (cap - 1);
+		size_t i = hash_bytes(s->items[id], s->lens[id]) & (cap - 1);
 		while (slots[i])
 			i = (i + 1) & (cap - 1);
 		slots[i] = (uint32_t)id + 1;
@@ -154,6 +179,10 @@ enum wfad_status wfad_strings_intern(struct wfad_strings *s, const char *str, si
 		if (!items)
 			return WFAD_ENOMEM;
 		s->items = items;
+		uint32_t *lens = realloc(s->lens, cap * sizeof(*lens));
+		if (!lens)
+			return WFAD_ENOMEM;
+		s->lens = lens;
 		s->cap_items = cap;
 	}
 	char *copy = wfad_arena_strndup(s->arena, str, len);
@@ -164,6 +193,7 @@ enum wfad_status wfad_strings_intern(struct wfad_strings *s, const char *str, si
 	while (s->slots[i])
 		i = (i + 1) & mask;
 	s->items[s->count] = copy;
+	s->lens[s->count] = (uint32_t)len;
 	s->slots[i] = (uint32_t)s->count + 1;
 	*id = (uint32_t)s->count++;
 	return WFAD_OK;

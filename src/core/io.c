@@ -88,66 +88,51 @@ static bool parse_slow(const char *s, size_t len, double *out)
 
 bool wfad_parse_double(const char *s, size_t len, double *out)
 {
-	size_t i = 0;
+	const char *p = s, *end = s + len;
 	bool neg = false;
-	if (i < len && (s[i] == '-' || s[i] == '+')) {
-		neg = s[i] == '-';
-		i++;
+	if (p < end && (*p == '-' || *p == '+')) {
+		neg = *p == '-';
+		p++;
 	}
+	/* Every digit goes into mant; more than 19 digits (leading zeros included) take the
+	 * slow path, so mant cannot overflow. */
 	uint64_t mant = 0;
-	int digits = 0;   /* significant digits accumulated in mant */
-	int dropped = 0;  /* integer digits beyond 19 */
-	int frac = 0;     /* fractional digits accumulated */
-	bool any = false;
-	while (i < len && (unsigned)(s[i] - '0') < 10) {
-		any = true;
-		if (digits < 19) {
-			mant = mant * 10 + (uint64_t)(s[i] - '0');
-			if (mant)
-				digits++;
-		} else {
-			dropped++;
-		}
-		i++;
+	int nd = 0, frac = 0;
+	while (p < end && (unsigned)(*p - '0') < 10) {
+		mant = mant * 10 + (uint64_t)(*p++ - '0');
+		nd++;
 	}
-	if (i < len && s[i] == '.') {
-		i++;
-		while (i < len && (unsigned)(s[i] - '0') < 10) {
-			any = true;
-			if (digits < 19) {
-				mant = mant * 10 + (uint64_t)(s[i] - '0');
-				if (mant)
-					digits++;
-				frac++;
-			} else if (s[i] != '0') {
-				dropped = -1; /* precision lost: take the slow path */
-			}
-			i++;
+	if (p < end && *p == '.') {
+		p++;
+		while (p < end && (unsigned)(*p - '0') < 10) {
+			mant = mant * 10 + (uint64_t)(*p++ - '0');
+			nd++;
+			frac++;
 		}
 	}
-	if (!any)
+	if (nd == 0)
 		return false;
 	long exp10 = 0;
-	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-		i++;
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
 		bool eneg = false;
-		if (i < len && (s[i] == '-' || s[i] == '+')) {
-			eneg = s[i] == '-';
-			i++;
+		if (p < end && (*p == '-' || *p == '+')) {
+			eneg = *p == '-';
+			p++;
 		}
-		if (i >= len || (unsigned)(s[i] - '0') >= 10)
+		if (p >= end || (unsigned)(*p - '0') >= 10)
 			return false;
-		while (i < len && (unsigned)(s[i] - '0') < 10) {
+		while (p < end && (unsigned)(*p - '0') < 10) {
 			if (exp10 < 100000)
-				exp10 = exp10 * 10 + (s[i] - '0');
-			i++;
+				exp10 = exp10 * 10 + (*p - '0');
+			p++;
 		}
 		if (eneg)
 			exp10 = -exp10;
 	}
-	if (i != len)
+	if (p != end)
 		return false;
-	if (dropped != 0)
+	if (nd > 19)
 		return parse_slow(s, len, out);
 	long e = exp10 - frac;
 	if (mant <= (1ull << 53) && e >= -22 && e <= 22) {

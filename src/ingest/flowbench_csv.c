@@ -4,6 +4,8 @@
 
 #include "wfad/ingest.h"
 
+#include "csv_split.h"
+
 /* What a CSV column feeds. */
 enum col_kind {
 	COL_IGNORE,
@@ -88,63 +90,6 @@ static int next_line(struct line_reader *r, const char **line, size_t *len, cons
 	}
 }
 
-/* Splits one line into fields: starts/lengths point into the line (quotes stripped; a field
- * with a doubled quote "" keeps it doubled, which no numeric or id column has). Returns the
- * field count, or -1 when a quote is not closed (*bad_col set). */
-static long split_fields(const char *line, size_t len, const char **fs, size_t *fl, size_t max,
-			 size_t *bad_col)
-{
-	size_t n = 0, i = 0;
-	for (;;) {
-		const char *start;
-		size_t flen;
-		if (i < len && line[i] == '"') {
-			size_t j = i + 1;
-			for (;;) {
-				const char *q = memchr(line + j, '"', len - j);
-				if (!q) {
-					*bad_col = i + 1;
-					return -1;
-				}
-				j = (size_t)(q - line);
-				if (j + 1 < len && line[j + 1] == '"') {
-					j += 2;
-					continue;
-				}
-				break;
-			}
-			start = line + i + 1;
-			flen = j - i - 1;
-			i = j + 1;
-			if (i < len && line[i] != ',') {
-				*bad_col = i + 1;
-				return -1;
-			}
-		} else {
-			const char *c = memchr(line + i, ',', len - i);
-			size_t j = c ? (size_t)(c - line) : len;
-			start = line + i;
-			flen = j - i;
-			i = j;
-		}
-		if (n < max) {
-			fs[n] = start;
-			fl[n] = flen;
-		}
-		n++;
-		if (i >= len)
-			return (long)n;
-		i++; /* the comma */
-		if (i == len) {
-			if (n < max) {
-				fs[n] = line + len;
-				fl[n] = 0;
-			}
-			return (long)n + 1;
-		}
-	}
-}
-
 enum { MAX_COLS = 256 };
 
 struct reader_state {
@@ -156,14 +101,13 @@ struct reader_state {
 	const char *fs[MAX_COLS];
 	size_t fl[MAX_COLS];
 	uint8_t *seen; /* per DAG node */
-	uint32_t *transform_cache; /* per DAG node: interned transformation */
 };
 
 static enum wfad_status read_header(struct reader_state *rs, const char *line, size_t len,
 				    long lineno, struct wfad_error *err)
 {
 	size_t bad;
-	long n = split_fields(line, len, rs->fs, rs->fl, MAX_COLS, &bad);
+	long n = wfad_csv_split(line, len, rs->fs, rs->fl, MAX_COLS, &bad);
 	if (n < 0)
 		return wfad_error_set(err, WFAD_EPARSE, rs->source, lineno, (long)bad,
 				      "unterminated quoted field in the header");
@@ -225,17 +169,23 @@ static bool is_none(const char *s, size_t n)
 	       (n == 6 && memcmp(s, "normal", 6) == 0);
 }
 
-static enum wfad_status read_row(struct reader_state *rs, struct wfad_run *run, long lineno,
+static enum wfad_status read_row(struct reader_state *rs, struct wfad_run *run, size_t row,
+				 long lineno,
 				 const char **run_label, size_t *run_label_len,
 				 struct wfad_error *err)
 {
 	struct wfad_dataset *ds = rs->ds;
 	const char **fs = rs->fs;
 	const size_t *fl = rs->fl;
-	uint32_t node;
+	uint32_t node = WFAD_NO_ID;
 	if (fl[0] == 0)
 		return wfad_error_set(err, WFAD_EPARSE, rs->source, lineno, 1, "empty job id");
-	if (!wfad_strings_find(&ds->dag.ids, fs[0], fl[0], &node))
+	if (row < ds->dag.n_nodes && ds->row_hint[row] != WFAD_NO_ID) {
+		const char *guess = ds->dag.node_ids[ds->row_hint[row]];
+		if (strncmp(guess, fs[0], fl[0]) == 0 && guess[fl[0]] == '\0')
+			node = ds->row_hint[row];
+	}
+	if (node == WFAD_NO_ID && !wfad_strings_find(&ds->dag.ids, fs[0], fl[0], &node))
 		return wfad_error_set(err, WFAD_EINVAL, rs->source, lineno, 1,
 				      "job '%.*s' is not a job of the workflow's DAG", (int)fl[0],
 				      fs[0]);
@@ -243,6 +193,8 @@ static enum wfad_status read_row(struct reader_state *rs, struct wfad_run *run, 
 		return wfad_error_set(err, WFAD_EINVAL, rs->source, lineno, 1,
 				      "job '%.*s' appears twice", (int)fl[0], fs[0]);
 	rs->seen[node] = 1;
+	if (row < ds->dag.n_nodes)
+		ds->row_hint[row] = node;
 	struct wfad_job *job = &run->jobs[node];
 	for (size_t c = 1; c < rs->n_cols; c++) {
 		const char *s = fs[c];
@@ -316,15 +268,15 @@ static enum wfad_status read_row(struct reader_state *rs, struct wfad_run *run, 
 			break;
 		}
 	}
-	if (rs->transform_cache[node] == WFAD_NO_ID) {
+	if (ds->node_transformation[node] == WFAD_NO_ID) {
 		size_t tl;
 		const char *id = ds->dag.node_ids[node];
 		wfad_job_id_transformation(id, &tl);
-		if (wfad_strings_intern(&ds->strings, id, tl, &rs->transform_cache[node]))
+		if (wfad_strings_intern(&ds->strings, id, tl, &ds->node_transformation[node]))
 			return wfad_error_set(err, WFAD_ENOMEM, rs->source, lineno, 0,
 					      "out of memory");
 	}
-	job->transformation = rs->transform_cache[node];
+	job->transformation = ds->node_transformation[node];
 	job->attempts = isnan(job->f[WFAD_F_SUBMIT]) ? 0 : 1;
 	job->failed = job->exit_code != INT32_MIN && job->exit_code != 0;
 	return WFAD_OK;
@@ -340,17 +292,25 @@ enum wfad_status wfad_flowbench_read_run(struct wfad_dataset *ds, wfad_read_fn r
 	struct line_reader lr = {.read = read, .ctx = ctx};
 	struct reader_state *rs = malloc(sizeof(*rs));
 	uint8_t *seen = calloc(n_nodes, 1);
-	uint32_t *cache = malloc(n_nodes * sizeof(*cache));
 	size_t runs_before = ds->n_runs;
-	if (!rs || !seen || !cache) {
+	if (!rs || !seen) {
 		st = wfad_error_set(err, WFAD_ENOMEM, source, 0, 0, "out of memory");
 		goto cleanup;
 	}
-	memset(cache, 0xff, n_nodes * sizeof(*cache));
+	if (!ds->row_hint) {
+		ds->row_hint = wfad_arena_alloc(&ds->arena, n_nodes * sizeof(*ds->row_hint));
+		ds->node_transformation =
+			wfad_arena_alloc(&ds->arena, n_nodes * sizeof(*ds->node_transformation));
+		if (!ds->row_hint || !ds->node_transformation) {
+			st = wfad_error_set(err, WFAD_ENOMEM, source, 0, 0, "out of memory");
+			goto cleanup;
+		}
+		memset(ds->row_hint, 0xff, n_nodes * sizeof(*ds->row_hint));
+		memset(ds->node_transformation, 0xff, n_nodes * sizeof(*ds->node_transformation));
+	}
 	rs->ds = ds;
 	rs->source = source;
 	rs->seen = seen;
-	rs->transform_cache = cache;
 	const char *line;
 	size_t len;
 	int r = next_line(&lr, &line, &len, source, err);
@@ -381,7 +341,7 @@ enum wfad_status wfad_flowbench_read_run(struct wfad_dataset *ds, wfad_read_fn r
 		if (len == 0)
 			continue;
 		size_t bad;
-		long n = split_fields(line, len, rs->fs, rs->fl, MAX_COLS, &bad);
+		long n = wfad_csv_split(line, len, rs->fs, rs->fl, MAX_COLS, &bad);
 		if (n < 0) {
 			st = wfad_error_set(err, WFAD_EPARSE, source, lr.lineno, (long)bad,
 					    "unterminated quoted field");
@@ -393,7 +353,7 @@ enum wfad_status wfad_flowbench_read_run(struct wfad_dataset *ds, wfad_read_fn r
 			goto cleanup;
 		}
 		rs->line = line;
-		st = read_row(rs, run, lr.lineno, &run_label, &run_label_len, err);
+		st = read_row(rs, run, rows, lr.lineno, &run_label, &run_label_len, err);
 		if (st != WFAD_OK)
 			goto cleanup;
 		rows++;
@@ -439,7 +399,6 @@ cleanup:
 	free(lr.buf);
 	free(rs);
 	free(seen);
-	free(cache);
 	return st;
 }
 

@@ -10,18 +10,11 @@
 
 #include "wfad/ingest.h"
 
-/* One run file to read: a CSV on disk or an entry of a zip. */
-struct item {
-	const char *path;  /* CSV path, or zip path */
-	const char *entry; /* zip entry name, NULL for a plain CSV */
-	const char *run_id;
-	const char *label; /* folder label, NULL = from anomaly_type */
-	const char *workflow; /* as written in the file name */
-};
+#include "load_internal.h"
 
 struct plan {
 	struct wfad_arena arena;
-	struct item *items;
+	struct wfad_run_item *items;
 	size_t n_items, cap_items;
 	const char **dags; /* DAG JSON paths */
 	size_t n_dags, cap_dags;
@@ -138,7 +131,7 @@ static char *join(struct wfad_arena *a, const char *dir, const char *name)
 static enum wfad_status add_csv(struct plan *pl, const char *path, const char *label,
 				struct wfad_error *err)
 {
-	struct item it = {0};
+	struct wfad_run_item it = {0};
 	it.path = wfad_arena_strdup(&pl->arena, path);
 	it.label = label ? wfad_arena_strdup(&pl->arena, label) : NULL;
 	split_run_name(&pl->arena, path, &it.run_id, &it.workflow);
@@ -170,7 +163,7 @@ static enum wfad_status add_zip(struct plan *pl, const char *path, struct wfad_e
 		if (!name || !ends_with(name, ".csv") || strstr(name, "__MACOSX") ||
 		    base_name(name)[0] == '.')
 			continue;
-		struct item it = {0};
+		struct wfad_run_item it = {0};
 		it.path = wfad_arena_strdup(&pl->arena, path);
 		it.entry = wfad_arena_strdup(&pl->arena, name);
 		split_run_name(&pl->arena, name, &it.run_id, &it.workflow);
@@ -262,29 +255,6 @@ static const char *find_dag(struct plan *pl, const char *workflow)
 	return NULL;
 }
 
-struct fd_ctx {
-	FILE *f;
-};
-
-static long file_read(void *ctx, char *buf, size_t cap)
-{
-	struct fd_ctx *c = ctx;
-	size_t n = fread(buf, 1, cap, c->f);
-	return n == 0 && ferror(c->f) ? -1 : (long)n;
-}
-
-static long zip_read(void *ctx, char *buf, size_t cap)
-{
-	zip_int64_t n = zip_fread((zip_file_t *)ctx, buf, cap);
-	return n < 0 ? -1 : (long)n;
-}
-
-static int cmp_run(const void *x, const void *y)
-{
-	const struct wfad_run *a = x, *b = y;
-	return strcmp(a->id, b->id);
-}
-
 static bool run_selected(const struct wfad_load_options *opt, const char *run_id)
 {
 	if (!opt || !opt->run)
@@ -294,65 +264,32 @@ static bool run_selected(const struct wfad_load_options *opt, const char *run_id
 	       (strncmp(opt->run, run_id, n) == 0 && strcmp(opt->run + n, ".csv") == 0);
 }
 
-/* Reads the items of one workflow into ds. Zips stay open across their entries. */
+/* Reads the runs of one workflow (those opt selects, each run id once) into ds. */
 static enum wfad_status read_items(struct plan *pl, const char *workflow, struct wfad_dataset *ds,
 				   const struct wfad_load_options *opt, struct wfad_error *err)
 {
-	enum wfad_status st = WFAD_OK;
-	zip_t *z = NULL;
-	const char *z_path = NULL;
-	char source[1024];
-	for (size_t i = 0; i < pl->n_items && st == WFAD_OK; i++) {
-		const struct item *it = &pl->items[i];
+	struct wfad_run_item *sel = malloc((pl->n_items ? pl->n_items : 1) * sizeof(*sel));
+	if (!sel)
+		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
+	size_t n = 0;
+	for (size_t i = 0; i < pl->n_items; i++) {
+		const struct wfad_run_item *it = &pl->items[i];
 		if (!wfad_workflow_name_equal(it->workflow, workflow) ||
 		    !run_selected(opt, it->run_id))
 			continue;
 		bool dup = false;
-		for (size_t r = 0; r < ds->n_runs && !dup; r++)
-			dup = strcmp(ds->runs[r].id, it->run_id) == 0;
+		for (size_t k = 0; k < n && !dup; k++)
+			dup = strcmp(sel[k].run_id, it->run_id) == 0;
 		if (dup) {
 			wfad_log(WFAD_LOG_WARN, "%s: run %s seen before; keeping the first copy",
 				 it->path, it->run_id);
 			continue;
 		}
-		if (!it->entry) {
-			FILE *f = fopen(it->path, "rb");
-			if (!f) {
-				st = wfad_error_set(err, WFAD_EIO, it->path, 0, 0, "cannot open: %s",
-						    strerror(errno));
-				break;
-			}
-			struct fd_ctx c = {f};
-			st = wfad_flowbench_read_run(ds, file_read, &c, it->path, it->run_id,
-						     it->label, err);
-			fclose(f);
-			continue;
-		}
-		if (!z || strcmp(z_path, it->path) != 0) {
-			if (z)
-				zip_discard(z);
-			int zerr = 0;
-			z = zip_open(it->path, ZIP_RDONLY, &zerr);
-			z_path = it->path;
-			if (!z) {
-				st = wfad_error_set(err, WFAD_EIO, it->path, 0, 0, "cannot open zip");
-				break;
-			}
-		}
-		snprintf(source, sizeof(source), "%s:%s", it->path, it->entry);
-		zip_file_t *zf = zip_fopen(z, it->entry, 0);
-		if (!zf) {
-			st = wfad_error_set(err, WFAD_EFORMAT, source, 0, 0, "cannot read entry: %s",
-					    zip_strerror(z));
-			break;
-		}
-		st = wfad_flowbench_read_run(ds, zip_read, zf, source, it->run_id, it->label, err);
-		zip_fclose(zf);
+		sel[n++] = *it;
 	}
-	if (z)
-		zip_discard(z);
-	if (st == WFAD_OK)
-		qsort(ds->runs, ds->n_runs, sizeof(*ds->runs), cmp_run);
+	enum wfad_status st =
+		wfad_ingest_read_items(sel, n, ds, opt ? opt->threads : 0, err);
+	free(sel);
 	return st;
 }
 
