@@ -13,6 +13,8 @@ CC ?= cc
 PKGS := jansson libzip sqlite3 yaml-0.1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+# XGBoost (Debian libxgboost-dev) ships no pkg-config file.
+XGB_LIBS := -lxgboost
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wvla -Wno-unused-parameter
@@ -20,10 +22,11 @@ CSTD := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 OPT ?= -O2 -g
 WERROR ?= -Werror
 CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(WERROR) -fPIC -Iinclude $(PKG_CFLAGS) $(EXTRA_CFLAGS) $(CFLAGS)
-LDLIBS_ALL = $(PKG_LIBS) -lm -pthread $(EXTRA_LDFLAGS) $(LDFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) $(XGB_LIBS) -lm -pthread $(EXTRA_LDFLAGS) $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard src/*/*.c))
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+DETECT_SRC := $(sort $(wildcard src/detect/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/detect_registry.o
 APP_SRC := $(sort $(wildcard apps/wfad/*.c))
 APP_OBJ := $(APP_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(sort $(wildcard tests/*.c))
@@ -39,6 +42,13 @@ all: $(BUILD)/libwfad.a $(BUILD)/libwfad.so $(BUILD)/wfad
 
 $(BUILD)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+# The detector registry lists every WFAD_DETECTOR_REGISTER(name) in src/detect/.
+$(BUILD)/gen/detect_registry.c: $(DETECT_SRC) scripts/gen-detector-registry.sh
+	@mkdir -p $(dir $@)
+	sh scripts/gen-detector-registry.sh /dev/null $(DETECT_SRC) > $@
+$(BUILD)/gen/detect_registry.o: $(BUILD)/gen/detect_registry.c $(HEADERS)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/libwfad.a: $(LIB_OBJ)
@@ -77,10 +87,12 @@ asan:
 
 FUZZ_CC ?= clang
 fuzz: $(FUZZ_NAMES:%=build-fuzz/fuzz_%)
-build-fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(HEADERS)
-	@mkdir -p build-fuzz
+build-fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(HEADERS) build-fuzz/detect_registry.c
 	$(FUZZ_CC) $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude $(PKG_CFLAGS) \
-		-o $@ $< $(LIB_SRC) $(PKG_LIBS) -lm -pthread
+		-o $@ $< $(LIB_SRC) build-fuzz/detect_registry.c $(PKG_LIBS) $(XGB_LIBS) -lm -pthread
+build-fuzz/detect_registry.c: $(DETECT_SRC) scripts/gen-detector-registry.sh
+	@mkdir -p build-fuzz
+	sh scripts/gen-detector-registry.sh /dev/null $(DETECT_SRC) > $@
 
 bench: $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libwfad.a $(HEADERS)

@@ -1,0 +1,102 @@
+/* wfad detectors: one interface (create, fit, score, save, load, destroy) behind an ops table,
+ * a registry by name, and the job sets they consume. */
+#ifndef WFAD_DETECT_H
+#define WFAD_DETECT_H
+
+#include <stdio.h>
+
+#include "wfad/features.h"
+#include "wfad/trace.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The jobs a detector fits on or scores: every job of the listed runs of one dataset, with
+ * their feature rows. Row r * ds->dag.n_nodes + i is DAG node i of run runs[r]. Borrowed. */
+struct wfad_jobset {
+	const struct wfad_dataset *ds;
+	const size_t *runs;   /* indices into ds->runs */
+	size_t n_runs;
+	size_t n;             /* rows: n_runs * ds->dag.n_nodes */
+	size_t d;             /* feature columns */
+	const float *x;       /* n x d, row-major; finite (the featurizer guarantees it) */
+	const uint8_t *y;     /* n labels, 1 = anomalous; NULL when unknown */
+	const char *const *columns; /* d column names (for explanations); may be NULL */
+};
+
+/* Knobs shared by the detectors; 0 (or 0.0) means "the detector's default". */
+struct wfad_detector_params {
+	uint64_t seed;
+	unsigned threads;     /* 0 = one per CPU; results do not depend on it */
+	int n_trees;          /* iforest (100), gbdt (300) */
+	int sample_size;      /* iforest subsample (256) */
+	int k;                /* knn / lof neighbours (5 / 20) */
+	int bins;             /* hbos (10) */
+	int hidden;           /* ae / mlp / gcn hidden width (64) */
+	int epochs;           /* ae / mlp / gcn max epochs */
+	int batch;            /* mini-batch size (runs or jobs, per detector) */
+	double lr;            /* learning rate */
+	double weight_decay;  /* AdamW weight decay */
+	int patience;         /* early-stopping patience in epochs */
+	/* Progress for long fits: called with (done, total) now and then; may be NULL. */
+	void (*progress)(void *user, size_t done, size_t total);
+	void *progress_user;
+};
+
+/* Implementations embed this as their first member. */
+struct wfad_detector {
+	const struct wfad_detector_ops *ops;
+};
+
+enum {
+	WFAD_DETECTOR_SUPERVISED = 1u << 0,  /* fit needs train->y (and uses valid for stopping) */
+	WFAD_DETECTOR_PROBABILITY = 1u << 1, /* scores are P(anomalous) in [0, 1] */
+	WFAD_DETECTOR_RAW_TRACE = 1u << 2,   /* reads the raw trace (ds) rather than x */
+};
+
+struct wfad_detector_ops {
+	const char *name;    /* "iforest" */
+	const char *summary; /* one line for --help */
+	unsigned flags;
+	/* Allocates an unfitted detector. */
+	enum wfad_status (*create)(const struct wfad_detector_params *p, struct wfad_detector **out);
+	/* Fits on train; valid (may be NULL) is for early stopping and is never trained on. On
+	 * failure the detector stays unfitted and err says why. */
+	enum wfad_status (*fit)(struct wfad_detector *det, const struct wfad_jobset *train,
+				const struct wfad_jobset *valid, struct wfad_error *err);
+	/* One score per row of js, higher = more anomalous; finite. */
+	enum wfad_status (*score)(const struct wfad_detector *det, const struct wfad_jobset *js,
+				  double *out, struct wfad_error *err);
+	/* Binary state after the model header; little-endian; load rejects truncation. */
+	enum wfad_status (*save)(const struct wfad_detector *det, FILE *f);
+	enum wfad_status (*load)(const struct wfad_detector_params *p, FILE *f,
+				 struct wfad_detector **out, struct wfad_error *err);
+	void (*destroy)(struct wfad_detector *det);
+};
+
+/* Registry (src/detect/registry.c is generated from WFAD_DETECTOR_REGISTER lines). */
+const struct wfad_detector_ops *wfad_detector_find(const char *name);
+size_t wfad_detector_count(void);
+const struct wfad_detector_ops *wfad_detector_at(size_t i);
+
+/* In an implementation file, at file scope: WFAD_DETECTOR_REGISTER(iforest) declares that
+ * `const struct wfad_detector_ops wfad_detector_iforest` exists in this file. */
+#define WFAD_DETECTOR_REGISTER(name) extern const struct wfad_detector_ops wfad_detector_##name
+
+/* Little-endian binary helpers for save/load (return false on short read/write). */
+bool wfad_io_write_u32(FILE *f, uint32_t v);
+bool wfad_io_write_u64(FILE *f, uint64_t v);
+bool wfad_io_write_f64(FILE *f, double v);
+bool wfad_io_write_f32s(FILE *f, const float *v, size_t n);
+bool wfad_io_write_f64s(FILE *f, const double *v, size_t n);
+bool wfad_io_read_u32(FILE *f, uint32_t *v);
+bool wfad_io_read_u64(FILE *f, uint64_t *v);
+bool wfad_io_read_f64(FILE *f, double *v);
+bool wfad_io_read_f32s(FILE *f, float *v, size_t n);
+bool wfad_io_read_f64s(FILE *f, double *v, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

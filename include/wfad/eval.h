@@ -1,0 +1,59 @@
+/* wfad evaluation: run splits, metrics computed in double precision from continuous scores
+ * (ties handled as scikit-learn does), and seeded multi-seed experiments. */
+#ifndef WFAD_EVAL_H
+#define WFAD_EVAL_H
+
+#include "wfad/detect.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ROC-AUC with tied scores counted half (Mann-Whitney); NaN when y has one class only. */
+double wfad_metrics_roc_auc(const double *score, const uint8_t *y, size_t n);
+/* Average precision as sklearn.metrics.average_precision_score: sum over distinct score
+ * thresholds of (R_k - R_{k-1}) * P_k; NaN without positives. */
+double wfad_metrics_average_precision(const double *score, const uint8_t *y, size_t n);
+/* Precision among the k highest scores (ties broken by row order); NaN when k == 0. */
+double wfad_metrics_precision_at_k(const double *score, const uint8_t *y, size_t n, size_t k);
+
+struct wfad_prf {
+	double precision, recall, f1; /* precision is 0 when nothing is flagged */
+	size_t flagged;
+};
+/* Scores >= threshold are flagged. */
+struct wfad_prf wfad_metrics_prf(const double *score, const uint8_t *y, size_t n,
+				 double threshold);
+/* The threshold (one of the scores) that maximises F1 on (score, y); *f1 gets that F1. */
+double wfad_metrics_best_f1_threshold(const double *score, const uint8_t *y, size_t n,
+				      double *f1);
+
+/* Runs split into train / validation / test, stratified by run label. Caller-owned; free
+ * with wfad_split_free (accepts a zeroed struct). Indices are into ds->runs, ascending. */
+struct wfad_split {
+	size_t *train, *valid, *test;
+	size_t n_train, n_valid, n_test;
+};
+/* Per label, the runs are shuffled with the seed and cut at train_frac and
+ * train_frac + valid_frac (rounded; every label with >= 3 runs gets >= 1 run in each part). */
+enum wfad_status wfad_split_runs(const struct wfad_dataset *ds, uint64_t seed, double train_frac,
+				 double valid_frac, struct wfad_split *out, struct wfad_error *err);
+void wfad_split_free(struct wfad_split *s);
+
+/* A jobset that owns its buffers: features from a fitted featurizer, labels from the trace. */
+struct wfad_jobset_owned {
+	struct wfad_jobset js;
+	float *x;
+	uint8_t *y;
+	size_t *runs;
+	const char **columns;
+};
+enum wfad_status wfad_jobset_build(struct wfad_jobset_owned *out, const struct wfad_dataset *ds,
+				   const size_t *runs, size_t n_runs,
+				   const struct wfad_featurizer *fz, struct wfad_error *err);
+void wfad_jobset_free(struct wfad_jobset_owned *o);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,102 @@
+/* Little-endian binary read/write helpers for model files. */
+#include <string.h>
+
+#include "wfad/detect.h"
+
+static bool write_le(FILE *f, uint64_t v, int bytes)
+{
+	unsigned char b[8];
+	for (int i = 0; i < bytes; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+	return fwrite(b, 1, (size_t)bytes, f) == (size_t)bytes;
+}
+
+static bool read_le(FILE *f, uint64_t *v, int bytes)
+{
+	unsigned char b[8];
+	if (fread(b, 1, (size_t)bytes, f) != (size_t)bytes)
+		return false;
+	*v = 0;
+	for (int i = 0; i < bytes; i++)
+		*v |= (uint64_t)b[i] << (8 * i);
+	return true;
+}
+
+bool wfad_io_write_u32(FILE *f, uint32_t v)
+{
+	return write_le(f, v, 4);
+}
+
+bool wfad_io_write_u64(FILE *f, uint64_t v)
+{
+	return write_le(f, v, 8);
+}
+
+bool wfad_io_write_f64(FILE *f, double v)
+{
+	uint64_t u;
+	memcpy(&u, &v, 8);
+	return write_le(f, u, 8);
+}
+
+bool wfad_io_write_f32s(FILE *f, const float *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint32_t u;
+		memcpy(&u, &v[i], 4);
+		if (!write_le(f, u, 4))
+			return false;
+	}
+	return true;
+}
+
+bool wfad_io_write_f64s(FILE *f, const double *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!wfad_io_write_f64(f, v[i]))
+			return false;
+	return true;
+}
+
+bool wfad_io_read_u32(FILE *f, uint32_t *v)
+{
+	uint64_t u;
+	if (!read_le(f, &u, 4))
+		return false;
+	*v = (uint32_t)u;
+	return true;
+}
+
+bool wfad_io_read_u64(FILE *f, uint64_t *v)
+{
+	return read_le(f, v, 8);
+}
+
+bool wfad_io_read_f64(FILE *f, double *v)
+{
+	uint64_t u;
+	if (!read_le(f, &u, 8))
+		return false;
+	memcpy(v, &u, 8);
+	return true;
+}
+
+bool wfad_io_read_f32s(FILE *f, float *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t u;
+		if (!read_le(f, &u, 4))
+			return false;
+		uint32_t w = (uint32_t)u;
+		memcpy(&v[i], &w, 4);
+	}
+	return true;
+}
+
+bool wfad_io_read_f64s(FILE *f, double *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!wfad_io_read_f64(f, &v[i]))
+			return false;
+	return true;
+}
