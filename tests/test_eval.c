@@ -104,7 +104,11 @@ WFAD_TEST(split_is_stratified_disjoint_and_seeded)
 	for (size_t i = 0; i < a.n_test; i++)
 		for (size_t j = i + 1; j < a.n_test; j++)
 			CHECK(strcmp(ds->runs[a.test[i]].label, ds->runs[a.test[j]].label) != 0);
-	CHECK_INT(wfad_split_runs(ds, 0, 0.8, 0.2, &d, &err), WFAD_EINVAL);
+	wfad_split_free(&d);
+	CHECK_OK(wfad_split_runs(ds, 0, 0.8, 0.2, &d, &err), &err);
+	CHECK_INT(d.n_test, 0);
+	CHECK_INT(d.n_train + d.n_valid, 40);
+	CHECK_INT(wfad_split_runs(ds, 0, 0.9, 0.2, &b, &err), WFAD_EINVAL);
 	wfad_split_free(&a);
 	wfad_split_free(&b);
 	wfad_split_free(&d);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "wfad/experiment.h"
 #include "wfad/ingest.h"
 
 /* Exit codes: 0 ok, 1 data or runtime error, 2 usage. */
@@ -38,7 +39,22 @@ void cli_error(const struct wfad_error *err);
 int cli_load(const char *path, const char *workflow, const char *dag, const char *run,
 	     struct wfad_collection *c);
 
+/* Shared by eval/train: parse --features/--norm/--fit-on (prints and returns EXIT_USAGE). */
+int cli_parse_model_options(const char *features, const char *norm, const char *fit_on,
+			    enum wfad_feature_set *fs, enum wfad_norm *nm, enum wfad_fit_on *fo);
+/* Prints the known detectors and returns EXIT_USAGE when name is unknown. */
+int cli_check_detector(const char *name);
+/* The one dataset of c, or EXIT_USAGE listing the workflows when there are several. */
+int cli_pick_dataset(const struct wfad_collection *c, const struct wfad_dataset **out);
+/* The run-level task of wfad eval. */
+int cli_eval_runs(const struct wfad_dataset *ds, const struct wfad_eval_options *o,
+		  const char *format);
+
 int cmd_info(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_score(int argc, char **argv);
+int cmd_detectors(int argc, char **argv);
 
 #endif

@@ -5,34 +5,9 @@
 
 #include "cli.h"
 
-/* Label order: normal first, then by fault family and numeric magnitude (cpu_2 < cpu_10),
- * unlabeled last. */
-static int label_rank(const char *l)
-{
-	if (strcmp(l, "normal") == 0)
-		return 0;
-	if (strcmp(l, "unlabeled") == 0)
-		return 2;
-	return 1;
-}
-
 static int cmp_label(const void *x, const void *y)
 {
-	const char *a = *(const char *const *)x, *b = *(const char *const *)y;
-	int ra = label_rank(a), rb = label_rank(b);
-	if (ra != rb)
-		return ra - rb;
-	const char *ua = strchr(a, '_'), *ub = strchr(b, '_');
-	size_t fa = ua ? (size_t)(ua - a) : strlen(a), fb = ub ? (size_t)(ub - b) : strlen(b);
-	int c = strncmp(a, b, fa < fb ? fa : fb);
-	if (c || fa != fb)
-		return c ? c : (fa < fb ? -1 : 1);
-	if (ua && ub) {
-		double ma = atof(ua + 1), mb = atof(ub + 1);
-		if (ma != mb)
-			return ma < mb ? -1 : 1;
-	}
-	return strcmp(a, b);
+	return wfad_label_compare(*(const char *const *)x, *(const char *const *)y);
 }
 
 struct labels {

@@ -19,6 +19,10 @@ static const struct {
 } commands[] = {
 	{"info", cmd_info, "describe the workflows, runs, labels and jobs under PATH"},
 	{"export", cmd_export, "write the normalised job table (csv or jsonl)"},
+	{"eval", cmd_eval, "evaluate detectors: split by run, several seeds, AUC/AP/P@k/F1"},
+	{"train", cmd_train, "train a detector and write a model file"},
+	{"score", cmd_score, "score runs with a model: verdicts, hosts, likely fault, reasons"},
+	{"detectors", cmd_detectors, "list the detectors"},
 };
 
 static void usage(FILE *out)

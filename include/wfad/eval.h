@@ -35,7 +35,8 @@ struct wfad_split {
 	size_t n_train, n_valid, n_test;
 };
 /* Per label, the runs are shuffled with the seed and cut at train_frac and
- * train_frac + valid_frac (rounded; every label with >= 3 runs gets >= 1 run in each part). */
+ * train_frac + valid_frac (rounded; every label with >= 3 runs gets >= 1 run in each part that
+ * has a positive fraction). train_frac + valid_frac == 1 leaves the test part empty. */
 enum wfad_status wfad_split_runs(const struct wfad_dataset *ds, uint64_t seed, double train_frac,
 				 double valid_frac, struct wfad_split *out, struct wfad_error *err);
 void wfad_split_free(struct wfad_split *s);

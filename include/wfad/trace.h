@@ -163,6 +163,10 @@ void wfad_job_derive_delays(struct wfad_job *job);
  * -> "create_dir". Writes the length of the prefix to *len. */
 void wfad_job_id_transformation(const char *job_id, size_t *len);
 
+/* Order of run labels for display: normal first, then by fault family and numeric magnitude
+ * (cpu_2 < cpu_10 < hdd_5), unlabeled last. strcmp-like. */
+int wfad_label_compare(const char *a, const char *b);
+
 /* Number of anomalous jobs in a run. */
 size_t wfad_run_anomalous_jobs(const struct wfad_dataset *ds, const struct wfad_run *run);
 

@@ -30,10 +30,10 @@ enum wfad_status wfad_split_runs(const struct wfad_dataset *ds, uint64_t seed, d
 				 double valid_frac, struct wfad_split *out, struct wfad_error *err)
 {
 	size_t n = ds->n_runs;
-	if (!(train_frac > 0 && valid_frac >= 0 && train_frac + valid_frac < 1))
+	if (!(train_frac > 0 && valid_frac >= 0 && train_frac + valid_frac <= 1 + 1e-9))
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
-				      "split fractions %.2f/%.2f leave no test runs", train_frac,
-				      valid_frac);
+				      "split fractions %.2f + %.2f exceed 1", train_frac, valid_frac);
+	bool want_test = train_frac + valid_frac < 1 - 1e-9;
 	struct wfad_split s = {0};
 	const char **labels = malloc((n ? n : 1) * sizeof(*labels));
 	size_t *group = malloc((n ? n : 1) * sizeof(*group));
@@ -73,8 +73,10 @@ enum wfad_status wfad_split_runs(const struct wfad_dataset *ds, uint64_t seed, d
 		if (m >= 3) {
 			if (n_va == 0 && valid_frac > 0)
 				n_va = 1;
-			if (n_tr + n_va >= m)
+			if (want_test && n_tr + n_va >= m)
 				n_tr = m - n_va - 1;
+			if (!want_test)
+				n_tr = m - n_va;
 			if (n_tr == 0)
 				n_tr = 1;
 		} else if (n_tr + n_va > m) {

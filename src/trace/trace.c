@@ -240,3 +240,30 @@ bool wfad_workflow_name_equal(const char *a, const char *b)
 		b++;
 	}
 }
+
+static int label_rank(const char *l)
+{
+	if (strcmp(l, "normal") == 0)
+		return 0;
+	if (strcmp(l, "unlabeled") == 0)
+		return 2;
+	return 1;
+}
+
+int wfad_label_compare(const char *a, const char *b)
+{
+	int ra = label_rank(a), rb = label_rank(b);
+	if (ra != rb)
+		return ra - rb;
+	const char *ua = strchr(a, '_'), *ub = strchr(b, '_');
+	size_t fa = ua ? (size_t)(ua - a) : strlen(a), fb = ub ? (size_t)(ub - b) : strlen(b);
+	int c = strncmp(a, b, fa < fb ? fa : fb);
+	if (c || fa != fb)
+		return c ? c : (fa < fb ? -1 : 1);
+	if (ua && ub) {
+		double ma = strtod(ua + 1, NULL), mb = strtod(ub + 1, NULL);
+		if (ma != mb)
+			return ma < mb ? -1 : 1;
+	}
+	return strcmp(a, b);
+}

@@ -1,0 +1,280 @@
+/* wfad eval: the evaluation protocol (split by run, several seeds) over one or more detectors;
+ * one row per detector as a table, JSON or CSV. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "wfad/experiment.h"
+#include "wfad/runlevel.h"
+
+static void progress_tty(void *user, const char *what, size_t done, size_t total)
+{
+	(void)user;
+	fprintf(stderr, "\r\033[K[%zu/%zu] %s", done, total, what);
+	if (done == total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static void put_num(double v, int prec)
+{
+	if (isfinite(v))
+		printf("%.*f", prec, v);
+	else
+		printf("null");
+}
+
+static void put_stat_json(const char *name, const double *v, unsigned n, bool comma)
+{
+	struct wfad_stat s = wfad_stat_of(v, n);
+	printf("%s\"%s\": {\"mean\": ", comma ? ", " : "", name);
+	put_num(s.mean, 4);
+	printf(", \"std\": ");
+	put_num(s.std, 4);
+	printf("}");
+}
+
+static void put_stat_cell(const double *v, unsigned n, int width)
+{
+	struct wfad_stat s = wfad_stat_of(v, n);
+	char buf[64];
+	if (s.n == 0)
+		snprintf(buf, sizeof(buf), "n/a");
+	else
+		snprintf(buf, sizeof(buf), "%.3f ± %.3f", s.mean, s.std);
+	printf(" %-*s", width, buf);
+}
+
+static void print_job_results(const struct wfad_dataset *ds, const struct wfad_eval_options *o,
+			      const struct wfad_eval_result *res, const char *format)
+{
+	static const char *const fit_names[] = {"all", "normal"};
+	if (strcmp(format, "json") == 0) {
+		printf("{\"workflow\": \"%s\", \"task\": \"job\", \"split\": \"run\", \"seeds\": %u, "
+		       "\"features\": \"%s\", \"fit_on\": \"%s\", \"results\": [",
+		       ds->workflow, o->seeds, wfad_feature_set_name(o->features),
+		       fit_names[o->fit_on]);
+		for (size_t k = 0; k < o->n_detectors; k++) {
+			const struct wfad_eval_result *r = &res[k];
+			printf("%s\n  {\"detector\": \"%s\", ", k ? "," : "", r->detector);
+			put_stat_json("roc_auc", r->roc_auc, r->seeds, false);
+			put_stat_json("average_precision", r->average_precision, r->seeds, true);
+			put_stat_json("precision_at_k", r->precision_at_k, r->seeds, true);
+			put_stat_json("precision", r->precision, r->seeds, true);
+			put_stat_json("recall", r->recall, r->seeds, true);
+			put_stat_json("f1", r->f1, r->seeds, true);
+			put_stat_json("fit_seconds", r->fit_seconds, r->seeds, true);
+			put_stat_json("score_seconds", r->score_seconds, r->seeds, true);
+			printf("}");
+		}
+		printf("\n]}\n");
+		return;
+	}
+	if (strcmp(format, "csv") == 0) {
+		printf("workflow,detector,features,fit_on,seeds,metric,mean,std\n");
+		for (size_t k = 0; k < o->n_detectors; k++) {
+			const struct wfad_eval_result *r = &res[k];
+			const struct {
+				const char *name;
+				const double *v;
+			} m[] = {{"roc_auc", r->roc_auc},     {"average_precision", r->average_precision},
+				 {"precision_at_k", r->precision_at_k}, {"precision", r->precision},
+				 {"recall", r->recall},       {"f1", r->f1},
+				 {"fit_seconds", r->fit_seconds}, {"score_seconds", r->score_seconds}};
+			for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+				struct wfad_stat s = wfad_stat_of(m[i].v, r->seeds);
+				printf("%s,%s,%s,%s,%u,%s,", ds->workflow, r->detector,
+				       wfad_feature_set_name(o->features), fit_names[o->fit_on],
+				       r->seeds, m[i].name);
+				if (s.n)
+					printf("%.6f,%.6f\n", s.mean, s.std);
+				else
+					printf(",\n");
+			}
+		}
+		return;
+	}
+	printf("%s: job level, split by run 60/20/20 stratified by label, %u seeds, features %s, "
+	       "fit on %s runs\n",
+	       ds->workflow, o->seeds, wfad_feature_set_name(o->features), fit_names[o->fit_on]);
+	printf("%-10s %-15s %-15s %-15s %-15s %8s %8s\n", "detector", "ROC-AUC", "AP", "P@k",
+	       "F1@threshold", "fit s", "score s");
+	for (size_t k = 0; k < o->n_detectors; k++) {
+		const struct wfad_eval_result *r = &res[k];
+		printf("%-10s", r->detector);
+		put_stat_cell(r->roc_auc, r->seeds, 15);
+		put_stat_cell(r->average_precision, r->seeds, 15);
+		put_stat_cell(r->precision_at_k, r->seeds, 15);
+		put_stat_cell(r->f1, r->seeds, 15);
+		printf(" %8.2f %8.2f\n", wfad_stat_of(r->fit_seconds, r->seeds).mean,
+		       wfad_stat_of(r->score_seconds, r->seeds).mean);
+	}
+}
+
+/* Splits "a,b,c" in place into at most max names. */
+static size_t split_list(char *s, const char **out, size_t max)
+{
+	size_t n = 0;
+	for (char *tok = strtok(s, ","); tok && n < max; tok = strtok(NULL, ","))
+		if (*tok)
+			out[n++] = tok;
+	return n;
+}
+
+int cli_parse_model_options(const char *features, const char *norm, const char *fit_on,
+			    enum wfad_feature_set *fs, enum wfad_norm *nm, enum wfad_fit_on *fo)
+{
+	if (wfad_feature_set_parse(features, fs) != WFAD_OK) {
+		fprintf(stderr, "wfad: unknown feature set '%s' (delays, rich or context)\n",
+			features);
+		return EXIT_USAGE;
+	}
+	if (wfad_norm_parse(norm, nm) != WFAD_OK) {
+		fprintf(stderr, "wfad: unknown normaliser '%s' (none, minmax, standard, robust)\n",
+			norm);
+		return EXIT_USAGE;
+	}
+	if (strcmp(fit_on, "all") == 0) {
+		*fo = WFAD_FIT_ALL;
+	} else if (strcmp(fit_on, "normal") == 0) {
+		*fo = WFAD_FIT_NORMAL;
+	} else {
+		fprintf(stderr, "wfad: --fit-on takes 'all' or 'normal', not '%s'\n", fit_on);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int cli_check_detector(const char *name)
+{
+	if (wfad_detector_find(name))
+		return 0;
+	fprintf(stderr, "wfad: unknown detector '%s'; known:", name);
+	for (size_t i = 0; i < wfad_detector_count(); i++)
+		fprintf(stderr, " %s", wfad_detector_at(i)->name);
+	fprintf(stderr, "\n");
+	return EXIT_USAGE;
+}
+
+int cli_pick_dataset(const struct wfad_collection *c, const struct wfad_dataset **out)
+{
+	if (c->count == 1) {
+		*out = c->items[0];
+		return 0;
+	}
+	fprintf(stderr, "wfad: PATH holds %zu workflows; choose one with --workflow:", c->count);
+	for (size_t i = 0; i < c->count; i++)
+		fprintf(stderr, " %s", c->items[i]->workflow);
+	fprintf(stderr, "\n");
+	return EXIT_USAGE;
+}
+
+int cmd_eval(int argc, char **argv)
+{
+	const char *workflow = NULL, *dag = NULL, *detectors = NULL, *features = "rich",
+		   *norm = "minmax", *fit_on = "all", *seeds = "5", *task = "job",
+		   *format = "table", *threads = "0";
+	const struct cli_option options[] = {
+		{"workflow", 'w', "NAME", "the workflow to evaluate", &workflow},
+		{"detector", 'd', "LIST", "detectors, comma-separated (see 'wfad detectors')",
+		 &detectors},
+		{"features", 0, "SET", "delays, rich (default) or context", &features},
+		{"norm", 0, "NAME", "minmax (default), standard, robust or none", &norm},
+		{"fit-on", 0, "RUNS", "all (default) or normal training runs", &fit_on},
+		{"seeds", 0, "N", "number of seeds (default 5)", &seeds},
+		{"task", 0, "TASK", "job (default) or run", &task},
+		{"format", 'f', "FMT", "table (default), json or csv", &format},
+		{"threads", 0, "N", "threads (default: one per CPU)", &threads},
+		{"dag", 0, "FILE", "DAG JSON for a run CSV, zip or folder", &dag},
+	};
+	const struct cli_command cmd = {
+		"eval", "PATH --workflow W --detector D[,D...] [options]",
+		"Evaluates detectors with the run-split protocol: for each seed, runs are split "
+		"60/20/20\ninto train/validation/test, stratified by run label; detectors fit on "
+		"the training runs,\nthresholds are chosen on validation, and ROC-AUC, average "
+		"precision, precision@k\n(k = anomalous test jobs) and F1 at the threshold are "
+		"computed over all test jobs.\nMean and standard deviation over the seeds. "
+		"--task run classifies whole runs.",
+		options, sizeof(options) / sizeof(options[0]), 1, 1};
+	const char *pos[1];
+	size_t n_pos;
+	int rc = cli_parse(&cmd, argc, argv, pos, &n_pos);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (!detectors) {
+		fprintf(stderr, "wfad eval: --detector is required\n");
+		cli_usage(&cmd, stderr, false);
+		return EXIT_USAGE;
+	}
+	if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv")) {
+		fprintf(stderr, "wfad eval: unknown format '%s' (table, json or csv)\n", format);
+		return EXIT_USAGE;
+	}
+	bool run_task = strcmp(task, "run") == 0;
+	if (!run_task && strcmp(task, "job") != 0) {
+		fprintf(stderr, "wfad eval: --task takes 'job' or 'run', not '%s'\n", task);
+		return EXIT_USAGE;
+	}
+	char *end;
+	long n_seeds = strtol(seeds, &end, 10);
+	if (*end || n_seeds < 1 || n_seeds > 1000) {
+		fprintf(stderr, "wfad eval: --seeds takes a number from 1 to 1000\n");
+		return EXIT_USAGE;
+	}
+	struct wfad_eval_options o = {0};
+	if ((rc = cli_parse_model_options(features, norm, fit_on, &o.features, &o.norm,
+					  &o.fit_on)))
+		return rc;
+	char *list = strdup(detectors);
+	const char *names[32];
+	o.detectors = names;
+	o.n_detectors = split_list(list, names, 32);
+	for (size_t k = 0; k < o.n_detectors; k++) {
+		if (!run_task && (rc = cli_check_detector(names[k]))) {
+			free(list);
+			return rc;
+		}
+	}
+	o.seeds = (unsigned)n_seeds;
+	o.params.threads = (unsigned)atoi(threads);
+	if (isatty(2)) {
+		o.progress = progress_tty;
+	}
+	struct wfad_collection c = {0};
+	struct wfad_load_options lo = {.workflow = workflow, .dag_path = dag,
+				       .threads = o.params.threads};
+	struct wfad_error err;
+	wfad_error_clear(&err);
+	if (wfad_load(pos[0], &lo, &c, &err) != WFAD_OK) {
+		cli_error(&err);
+		free(list);
+		return EXIT_DATA;
+	}
+	const struct wfad_dataset *ds;
+	if ((rc = cli_pick_dataset(&c, &ds))) {
+		wfad_collection_free(&c);
+		free(list);
+		return rc;
+	}
+	if (run_task) {
+		rc = cli_eval_runs(ds, &o, format);
+	} else {
+		struct wfad_eval_result *res = calloc(o.n_detectors, sizeof(*res));
+		if (wfad_eval_jobs(ds, &o, res, &err) != WFAD_OK) {
+			if (o.progress)
+				fputc('\n', stderr);
+			cli_error(&err);
+			rc = EXIT_DATA;
+		} else {
+			print_job_results(ds, &o, res, format);
+		}
+		for (size_t k = 0; k < o.n_detectors; k++)
+			wfad_eval_result_free(&res[k]);
+		free(res);
+	}
+	wfad_collection_free(&c);
+	free(list);
+	return rc;
+}

@@ -1,0 +1,284 @@
+/* wfad score: apply a model to runs: per job its score, verdict, confidence, likely fault and
+ * why; per run how many jobs were flagged, on which hosts, and the likely fault. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "wfad/model.h"
+
+enum { MAX_REASONS = 5 };
+
+struct host_count {
+	uint32_t host;
+	size_t flagged, jobs;
+};
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void csv_str(const char *s)
+{
+	if (!strpbrk(s, ",\"\n")) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+static int cmp_hosts(const void *a, const void *b)
+{
+	const struct host_count *x = a, *y = b;
+	if (x->flagged != y->flagged)
+		return x->flagged > y->flagged ? -1 : 1;
+	return x->host < y->host ? -1 : x->host > y->host;
+}
+
+/* Per-run summary: flagged hosts (sorted by flagged jobs) and the majority likely class. */
+static size_t summarise(const struct wfad_dataset *ds, const struct wfad_run *run,
+			const uint8_t *flag, const uint8_t *cls, struct host_count *hosts,
+			enum wfad_anomaly *likely)
+{
+	size_t nh = 0, votes[WFAD_ANOMALY_COUNT] = {0};
+	for (size_t i = 0; i < ds->dag.n_nodes; i++) {
+		uint32_t h = run->jobs[i].host;
+		if (flag[i])
+			votes[cls[i]]++;
+		if (h == WFAD_NO_ID)
+			continue;
+		size_t k = 0;
+		while (k < nh && hosts[k].host != h)
+			k++;
+		if (k == nh)
+			hosts[nh++] = (struct host_count){h, 0, 0};
+		hosts[k].jobs++;
+		hosts[k].flagged += flag[i];
+	}
+	qsort(hosts, nh, sizeof(*hosts), cmp_hosts);
+	*likely = WFAD_ANOMALY_NONE;
+	size_t best = 0;
+	for (int a = 1; a < WFAD_ANOMALY_COUNT; a++)
+		if (votes[a] > best) {
+			best = votes[a];
+			*likely = (enum wfad_anomaly)a;
+		}
+	return nh;
+}
+
+int cmd_score(int argc, char **argv)
+{
+	const char *model_path = NULL, *workflow = NULL, *dag = NULL, *run_id = NULL,
+		   *format = "table", *all = NULL, *top = "3";
+	const struct cli_option options[] = {
+		{"model", 'm', "FILE", "model file from 'wfad train' (required)", &model_path},
+		{"format", 'f', "FMT", "table (default), csv or json", &format},
+		{"all", 'a', NULL, "table: list every job, not only the flagged ones", &all},
+		{"reasons", 0, "N", "reasons given per flagged job (default 3)", &top},
+		{"workflow", 'w', "NAME", "the workflow under PATH", &workflow},
+		{"run", 0, "ID", "only this run", &run_id},
+		{"dag", 0, "FILE", "DAG JSON for a run CSV, zip or folder", &dag},
+	};
+	const struct cli_command cmd = {
+		"score", "--model FILE RUN_OR_PATH [options]",
+		"Scores every job of the runs under RUN_OR_PATH with a trained model. Per job: "
+		"score,\nverdict at the model's threshold, confidence (share of normal validation "
+		"jobs scoring\nlower), the likely fault family, and the features that drove the "
+		"score. Per run:\nhow many jobs were flagged, on which hosts, and the likely fault.",
+		options, sizeof(options) / sizeof(options[0]), 1, 1};
+	const char *pos[1];
+	size_t n_pos;
+	int rc = cli_parse(&cmd, argc, argv, pos, &n_pos);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (!model_path) {
+		fprintf(stderr, "wfad score: --model is required\n");
+		cli_usage(&cmd, stderr, false);
+		return EXIT_USAGE;
+	}
+	bool json = strcmp(format, "json") == 0, csv = strcmp(format, "csv") == 0;
+	if (!json && !csv && strcmp(format, "table") != 0) {
+		fprintf(stderr, "wfad score: unknown format '%s' (table, csv or json)\n", format);
+		return EXIT_USAGE;
+	}
+	size_t n_reasons = (size_t)atoi(top);
+	if (n_reasons > MAX_REASONS)
+		n_reasons = MAX_REASONS;
+	struct wfad_model m;
+	wfad_model_init(&m);
+	struct wfad_error err;
+	wfad_error_clear(&err);
+	if (wfad_model_load(&m, model_path, &err) != WFAD_OK) {
+		cli_error(&err);
+		return EXIT_DATA;
+	}
+	struct wfad_collection c = {0};
+	if ((rc = cli_load(pos[0], workflow, dag, run_id, &c))) {
+		wfad_model_free(&m);
+		return rc;
+	}
+	const struct wfad_dataset *ds;
+	double *scores = NULL;
+	uint8_t *flag = NULL, *cls = NULL;
+	struct host_count *hosts = NULL;
+	size_t *runs = NULL;
+	if ((rc = cli_pick_dataset(&c, &ds)))
+		goto cleanup;
+	size_t nodes = ds->dag.n_nodes, n = ds->n_runs * nodes;
+	scores = malloc((n + 1) * sizeof(double));
+	flag = calloc(n + 1, 1);
+	cls = calloc(n + 1, 1);
+	hosts = malloc((nodes + 1) * sizeof(*hosts));
+	runs = malloc((ds->n_runs + 1) * sizeof(size_t));
+	for (size_t r = 0; r < ds->n_runs; r++)
+		runs[r] = r;
+	if (wfad_model_score(&m, ds, runs, ds->n_runs, scores, &err) != WFAD_OK) {
+		cli_error(&err);
+		rc = EXIT_DATA;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < n; i++) {
+		flag[i] = scores[i] >= m.threshold;
+		if (flag[i])
+			cls[i] = (uint8_t)wfad_model_guess_class(&m, ds, i / nodes, i % nodes);
+	}
+	if (csv) {
+		printf("workflow,run_id,run_label,job_id,transformation,host,score,confidence,"
+		       "verdict,likely_class,label");
+		for (size_t k = 0; k < n_reasons; k++)
+			printf(",reason%zu", k + 1);
+		putchar('\n');
+	} else if (json) {
+		printf("{\"model\": {\"detector\": \"%s\", \"trained_on\": ", m.ops->name);
+		json_str(m.workflow);
+		printf(", \"threshold\": %.17g}, \"workflow\": ", m.threshold);
+		json_str(ds->workflow);
+		printf(", \"runs\": [");
+	}
+	for (size_t r = 0; r < ds->n_runs; r++) {
+		const struct wfad_run *run = &ds->runs[r];
+		enum wfad_anomaly likely;
+		size_t nh = summarise(ds, run, &flag[r * nodes], &cls[r * nodes], hosts, &likely);
+		size_t flagged = 0;
+		for (size_t i = 0; i < nodes; i++)
+			flagged += flag[r * nodes + i];
+		if (json) {
+			printf("%s\n {\"run\": ", r ? "," : "");
+			json_str(run->id);
+			printf(", \"label\": ");
+			json_str(run->label);
+			printf(", \"jobs\": %zu, \"flagged\": %zu, \"likely_class\": \"%s\", "
+			       "\"hosts\": [",
+			       nodes, flagged, flagged ? wfad_anomaly_name(likely) : "none");
+			bool first = true;
+			for (size_t h = 0; h < nh; h++) {
+				if (!hosts[h].flagged)
+					continue;
+				printf("%s{\"host\": ", first ? "" : ", ");
+				json_str(wfad_dataset_string(ds, hosts[h].host));
+				printf(", \"flagged\": %zu, \"jobs\": %zu}", hosts[h].flagged,
+				       hosts[h].jobs);
+				first = false;
+			}
+			printf("], \"job_scores\": [");
+		} else if (!csv) {
+			printf("run %s (label %s): %zu of %zu jobs flagged", run->id, run->label,
+			       flagged, nodes);
+			if (flagged) {
+				printf("; likely fault: %s; hosts:", wfad_anomaly_name(likely));
+				for (size_t h = 0; h < nh && hosts[h].flagged; h++)
+					printf("%s %s (%zu of %zu jobs)", h ? "," : "",
+					       wfad_dataset_string(ds, hosts[h].host),
+					       hosts[h].flagged, hosts[h].jobs);
+			}
+			putchar('\n');
+			if (flagged || all)
+				printf("  %-40s %8s %5s %-7s %-7s %s\n", "job", "score", "conf",
+				       "verdict", "fault", "why");
+		}
+		for (size_t i = 0; i < nodes; i++) {
+			size_t row = r * nodes + i;
+			const struct wfad_job *j = &run->jobs[i];
+			struct wfad_reason why[MAX_REASONS];
+			size_t nw = flag[row] ? wfad_model_explain(&m, ds, r, i, why, n_reasons) : 0;
+			double conf = wfad_model_confidence(&m, scores[row]);
+			const char *verdict = flag[row] ? "anomaly" : "normal";
+			const char *fault = flag[row] ? wfad_anomaly_name(cls[row]) : "";
+			if (csv) {
+				csv_str(ds->workflow);
+				putchar(',');
+				csv_str(run->id);
+				putchar(',');
+				csv_str(run->label);
+				putchar(',');
+				csv_str(ds->dag.node_ids[i]);
+				putchar(',');
+				csv_str(wfad_dataset_string(ds, j->transformation));
+				putchar(',');
+				csv_str(wfad_dataset_string(ds, j->host));
+				printf(",%.9g,%.4f,%s,%s,%d", scores[row], conf, verdict, fault,
+				       j->label);
+				for (size_t k = 0; k < n_reasons; k++) {
+					putchar(',');
+					if (k < nw)
+						csv_str(why[k].text);
+				}
+				putchar('\n');
+			} else if (json) {
+				printf("%s\n  {\"job\": ", i ? "," : "");
+				json_str(ds->dag.node_ids[i]);
+				printf(", \"host\": ");
+				json_str(wfad_dataset_string(ds, j->host));
+				printf(", \"score\": %.9g, \"confidence\": %.4f, \"verdict\": \"%s\"",
+				       scores[row], conf, verdict);
+				if (flag[row])
+					printf(", \"likely_class\": \"%s\"", fault);
+				printf(", \"reasons\": [");
+				for (size_t k = 0; k < nw; k++) {
+					printf("%s{\"feature\": ", k ? ", " : "");
+					json_str(why[k].feature);
+					printf(", \"text\": ");
+					json_str(why[k].text);
+					printf(", \"contribution\": %.6g}", why[k].contribution);
+				}
+				printf("]}");
+			} else if (flag[row] || all) {
+				printf("  %-40s %8.4g %5.2f %-7s %-7s", ds->dag.node_ids[i],
+				       scores[row], conf, verdict, fault);
+				for (size_t k = 0; k < nw; k++)
+					printf("%s%s", k ? "; " : " ", why[k].text);
+				putchar('\n');
+			}
+		}
+		if (json)
+			printf("]}");
+	}
+	if (json)
+		printf("\n]}\n");
+	rc = 0;
+cleanup:
+	free(scores);
+	free(flag);
+	free(cls);
+	free(hosts);
+	free(runs);
+	wfad_collection_free(&c);
+	wfad_model_free(&m);
+	return rc;
+}

@@ -1,0 +1,98 @@
+/* wfad train: fit a detector on every run given (a validation share for thresholds and early
+ * stopping) and write a model file. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "wfad/model.h"
+
+int cmd_train(int argc, char **argv)
+{
+	const char *workflow = NULL, *dag = NULL, *detector = NULL, *output = NULL,
+		   *features = "rich", *norm = "minmax", *fit_on = "all", *valid = "0.2",
+		   *seed = "0", *threads = "0";
+	const struct cli_option options[] = {
+		{"workflow", 'w', "NAME", "the workflow to train on", &workflow},
+		{"detector", 'd', "NAME", "the detector (see 'wfad detectors')", &detector},
+		{"output", 'o', "FILE", "model file to write (required)", &output},
+		{"features", 0, "SET", "delays, rich (default) or context", &features},
+		{"norm", 0, "NAME", "minmax (default), standard, robust or none", &norm},
+		{"fit-on", 0, "RUNS", "all (default) or normal runs", &fit_on},
+		{"valid", 0, "FRAC", "share of runs held out for threshold/early stopping (0.2)",
+		 &valid},
+		{"seed", 0, "N", "seed for the split and the detector (default 0)", &seed},
+		{"threads", 0, "N", "threads (default: one per CPU)", &threads},
+		{"dag", 0, "FILE", "DAG JSON for a run CSV, zip or folder", &dag},
+	};
+	const struct cli_command cmd = {
+		"train", "PATH --workflow W --detector D -o model.wfad [options]",
+		"Trains a detector on the runs under PATH and writes a model file (detector, "
+		"feature\nnormaliser, threshold, calibration). A share of the runs (stratified by "
+		"label) is held\nout to choose the threshold and for early stopping.",
+		options, sizeof(options) / sizeof(options[0]), 1, 1};
+	const char *pos[1];
+	size_t n_pos;
+	int rc = cli_parse(&cmd, argc, argv, pos, &n_pos);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (!detector || !output) {
+		fprintf(stderr, "wfad train: --detector and -o are required\n");
+		cli_usage(&cmd, stderr, false);
+		return EXIT_USAGE;
+	}
+	if ((rc = cli_check_detector(detector)))
+		return rc;
+	struct wfad_model_options mo = {.detector = detector};
+	if ((rc = cli_parse_model_options(features, norm, fit_on, &mo.features, &mo.norm,
+					  &mo.fit_on)))
+		return rc;
+	char *end;
+	double vf = strtod(valid, &end);
+	if (*end || !(vf >= 0 && vf < 1)) {
+		fprintf(stderr, "wfad train: --valid takes a fraction in [0, 1)\n");
+		return EXIT_USAGE;
+	}
+	mo.params.seed = strtoull(seed, &end, 10);
+	mo.params.threads = (unsigned)atoi(threads);
+	struct wfad_collection c = {0};
+	if ((rc = cli_load(pos[0], workflow, dag, NULL, &c)))
+		return rc;
+	const struct wfad_dataset *ds;
+	struct wfad_split sp = {0};
+	struct wfad_model m;
+	wfad_model_init(&m);
+	struct wfad_error err;
+	wfad_error_clear(&err);
+	if ((rc = cli_pick_dataset(&c, &ds)))
+		goto cleanup;
+	rc = EXIT_DATA;
+	if (vf > 0) {
+		if (wfad_split_runs(ds, mo.params.seed, 1 - vf, vf, &sp, &err) != WFAD_OK)
+			goto fail;
+	} else {
+		sp.train = malloc(ds->n_runs * sizeof(size_t));
+		for (size_t i = 0; i < ds->n_runs; i++)
+			sp.train[i] = i;
+		sp.n_train = ds->n_runs;
+	}
+	if (wfad_model_train(&m, &mo, ds, sp.train, sp.n_train, sp.valid, sp.n_valid, &err) !=
+		    WFAD_OK ||
+	    wfad_model_save(&m, output, &err) != WFAD_OK)
+		goto fail;
+	fprintf(stderr,
+		"wfad: trained %s on %s: %zu training runs (%zu jobs fitted), %zu validation "
+		"runs; threshold %.6g (%s); wrote %s\n",
+		detector, ds->workflow, sp.n_train, m.n_train_jobs, sp.n_valid, m.threshold,
+		m.rule == WFAD_THRESHOLD_MAX_F1 ? "max F1 on validation"
+						: "99th percentile of normal jobs",
+		output);
+	rc = 0;
+	goto cleanup;
+fail:
+	cli_error(&err);
+cleanup:
+	wfad_model_free(&m);
+	wfad_split_free(&sp);
+	wfad_collection_free(&c);
+	return rc;
+}

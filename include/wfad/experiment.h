@@ -1,0 +1,53 @@
+/* wfad experiments: the evaluation protocol (split by run, several seeds) over detectors. */
+#ifndef WFAD_EXPERIMENT_H
+#define WFAD_EXPERIMENT_H
+
+#include "wfad/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct wfad_eval_options {
+	const char *const *detectors;
+	size_t n_detectors;
+	enum wfad_feature_set features;
+	enum wfad_norm norm;
+	enum wfad_fit_on fit_on;
+	unsigned seeds;       /* seeds 0 .. seeds-1 (default 5) */
+	double train_frac;    /* 0.6 */
+	double valid_frac;    /* 0.2 */
+	struct wfad_detector_params params; /* params.seed is set per seed */
+	/* Called before each fit with a short label ("iforest seed 2"), done and total fits. */
+	void (*progress)(void *user, const char *what, size_t done, size_t total);
+	void *progress_user;
+};
+
+/* Job-level results of one detector: one value per seed (NaN where undefined). */
+struct wfad_eval_result {
+	char detector[32];
+	unsigned seeds;
+	double *roc_auc, *average_precision, *precision_at_k;
+	double *precision, *recall, *f1; /* at the model's automatic threshold */
+	double *fit_seconds, *score_seconds;
+	double *threshold;
+};
+
+struct wfad_stat {
+	double mean, std; /* sample std (n - 1); NaN when no finite value */
+	size_t n;         /* finite values */
+};
+struct wfad_stat wfad_stat_of(const double *v, size_t n);
+
+/* Runs the job-level protocol on ds: per seed, split runs 60/20/20 stratified by label, train
+ * each detector on the training runs (thresholds on validation), score the test runs' jobs
+ * and compute the metrics. results has n_detectors entries; free with
+ * wfad_eval_result_free. A detector that fails stops the run with its error. */
+enum wfad_status wfad_eval_jobs(const struct wfad_dataset *ds, const struct wfad_eval_options *o,
+				struct wfad_eval_result *results, struct wfad_error *err);
+void wfad_eval_result_free(struct wfad_eval_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

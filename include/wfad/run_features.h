@@ -1,0 +1,37 @@
+/* wfad per-run aggregate features, the input of run-level classifiers such as gbdt. */
+#ifndef WFAD_RUN_FEATURES_H
+#define WFAD_RUN_FEATURES_H
+
+#include "wfad/trace.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { WFAD_RUN_STATS = 6 }; /* runtime, stage_in, stage_out, queue, cpu time, wms delay */
+
+/* Fitted statistics: the medians of each delay per transformation over the training runs.
+ * Caller-owned; zero it, fit, free (accepts a zeroed struct). */
+struct wfad_run_featurizer {
+	size_t n_tr;
+	char **tr_names;
+	double *median;         /* n_tr x WFAD_RUN_STATS */
+	double makespan_median;
+};
+
+enum wfad_status wfad_run_features_fit(struct wfad_run_featurizer *rf,
+				       const struct wfad_dataset *ds, const size_t *runs,
+				       size_t n_runs);
+size_t wfad_run_featurizer_n_cols(const struct wfad_run_featurizer *rf);
+/* out: n_runs x n_cols; NaN marks a missing aggregate (XGBoost treats it as missing). Columns:
+ * per transformation and delay the mean and max of log((v + 1) / (median + 1)); per host
+ * pooled runtime and stage-in ratios (max, second max, mean, share above 1.5x); makespan. */
+enum wfad_status wfad_run_features_transform(const struct wfad_run_featurizer *rf,
+					     const struct wfad_dataset *ds, const size_t *runs,
+					     size_t n_runs, float *out);
+void wfad_run_featurizer_free(struct wfad_run_featurizer *rf);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,70 @@
+/* wfad run-level classification: predict a run's label (normal, cpu_2, hdd_10, ...) from the
+ * run as a whole; classifiers behind one ops table, and the run-level protocol. */
+#ifndef WFAD_RUNLEVEL_H
+#define WFAD_RUNLEVEL_H
+
+#include "wfad/experiment.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The runs a classifier fits on or predicts, with class indices when known. Borrowed. */
+struct wfad_run_task {
+	const struct wfad_dataset *ds;
+	const size_t *runs;
+	size_t n_runs;
+	const uint32_t *y;  /* class per run (index into classes), NULL when unknown */
+	const char *const *classes;
+	size_t n_classes;
+};
+
+struct wfad_run_classifier {
+	const struct wfad_run_classifier_ops *ops;
+};
+
+struct wfad_run_classifier_ops {
+	const char *name;
+	const char *summary;
+	enum wfad_status (*create)(const struct wfad_detector_params *p,
+				   struct wfad_run_classifier **out);
+	/* valid (may be NULL) is for early stopping only. */
+	enum wfad_status (*fit)(struct wfad_run_classifier *c, const struct wfad_run_task *train,
+				const struct wfad_run_task *valid, struct wfad_error *err);
+	/* proba: n_runs x n_classes, rows sum to 1. */
+	enum wfad_status (*predict)(const struct wfad_run_classifier *c,
+				    const struct wfad_run_task *task, double *proba,
+				    struct wfad_error *err);
+	void (*destroy)(struct wfad_run_classifier *c);
+};
+
+const struct wfad_run_classifier_ops *wfad_run_classifier_find(const char *name);
+size_t wfad_run_classifier_count(void);
+const struct wfad_run_classifier_ops *wfad_run_classifier_at(size_t i);
+
+/* Run-level results of one classifier: per seed values, the confusion matrix summed over the
+ * seeds ([true][predicted], n_classes x n_classes). */
+struct wfad_run_eval_result {
+	char detector[32];
+	unsigned seeds;
+	double *accuracy, *macro_f1, *binary_accuracy, *binary_roc_auc, *fit_seconds;
+	size_t n_classes;
+	const char **classes; /* borrowed from the dataset */
+	size_t *confusion;
+};
+
+/* Per seed: split runs 60/20/20 stratified by label, fit on train (valid for early stopping),
+ * predict test. Binary = anomalous (any label but normal) vs normal; its ROC-AUC uses
+ * 1 - P(normal). Free results with wfad_run_eval_result_free. */
+enum wfad_status wfad_eval_runs(const struct wfad_dataset *ds, const struct wfad_eval_options *o,
+				struct wfad_run_eval_result *results, struct wfad_error *err);
+void wfad_run_eval_result_free(struct wfad_run_eval_result *r);
+
+/* The run labels of ds in display order (normal first, then by family and magnitude);
+ * returns the count; *out is malloc'ed (strings borrowed). */
+size_t wfad_run_labels(const struct wfad_dataset *ds, const char ***out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,176 @@
+/* Model files. Layout (little-endian): "WFADMDL\0", u32 version, detector name, fit_on, rule,
+ * threshold, workflow, dag hash, n_nodes, n_train_jobs, calibration, transformation
+ * statistics, class centroids, the featurizer blob, the detector blob, "WFADEND\0". */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_internal.h"
+
+#define MODEL_MAGIC "WFADMDL"
+#define MODEL_END "WFADEND"
+enum { MODEL_VERSION = 1, MAX_STRING = 4096, MAX_ITEMS = 1 << 24 };
+
+static bool write_str(FILE *f, const char *s)
+{
+	uint32_t n = (uint32_t)strlen(s);
+	return wfad_io_write_u32(f, n) && fwrite(s, 1, n, f) == n;
+}
+
+static bool read_str(FILE *f, char *buf, size_t cap)
+{
+	uint32_t n;
+	if (!wfad_io_read_u32(f, &n) || n >= cap || n > MAX_STRING)
+		return false;
+	if (fread(buf, 1, n, f) != n)
+		return false;
+	buf[n] = '\0';
+	return true;
+}
+
+enum wfad_status wfad_model_save(const struct wfad_model *m, const char *path,
+				 struct wfad_error *err)
+{
+	WFAD_ASSERT(m->det);
+	/* Write to a temporary file and rename, so an existing model is never half-overwritten. */
+	size_t plen = strlen(path);
+	char *tmp = malloc(plen + 16);
+	if (!tmp)
+		return wfad_error_set(err, WFAD_ENOMEM, path, 0, 0, "out of memory");
+	snprintf(tmp, plen + 16, "%s.tmp%ld", path, (long)(m->dag_hash % 100000));
+	FILE *f = fopen(tmp, "wb");
+	if (!f) {
+		enum wfad_status st = wfad_error_set(err, WFAD_EIO, path, 0, 0, "cannot write: %s",
+						     strerror(errno));
+		free(tmp);
+		return st;
+	}
+	size_t d = wfad_features_n_cols(&m->fz);
+	bool ok = fwrite(MODEL_MAGIC, 1, 8, f) == 8 && wfad_io_write_u32(f, MODEL_VERSION) &&
+		  write_str(f, m->ops->name) && wfad_io_write_u32(f, (uint32_t)m->fit_on) &&
+		  wfad_io_write_u32(f, (uint32_t)m->rule) && wfad_io_write_f64(f, m->threshold) &&
+		  write_str(f, m->workflow) && wfad_io_write_u64(f, m->dag_hash) &&
+		  wfad_io_write_u32(f, m->n_nodes) && wfad_io_write_u64(f, m->n_train_jobs) &&
+		  wfad_io_write_u64(f, m->n_calib) && wfad_io_write_f64s(f, m->calib, m->n_calib) &&
+		  wfad_io_write_u64(f, m->n_tstats) && wfad_io_write_u64(f, d);
+	for (size_t i = 0; ok && i < m->n_tstats; i++) {
+		const struct wfad_model_tstats *t = &m->tstats[i];
+		ok = write_str(f, t->name) && wfad_io_write_u64(f, t->count) &&
+		     wfad_io_write_f64s(f, t->median, WFAD_MODEL_STATS) &&
+		     wfad_io_write_f64s(f, t->mad, WFAD_MODEL_STATS) &&
+		     wfad_io_write_f32s(f, &m->tcol_median[i * d], d);
+	}
+	ok = ok && wfad_io_write_u32(f, m->class_centroid ? 1 : 0);
+	if (ok && m->class_centroid)
+		ok = wfad_io_write_f32s(f, m->class_centroid, WFAD_ANOMALY_COUNT * d);
+	ok = ok && wfad_features_save(&m->fz, f) == WFAD_OK && m->ops->save(m->det, f) == WFAD_OK &&
+	     fwrite(MODEL_END, 1, 8, f) == 8;
+	ok = (fclose(f) == 0) && ok;
+	enum wfad_status st = WFAD_OK;
+	if (!ok || rename(tmp, path) != 0) {
+		st = wfad_error_set(err, WFAD_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
+		remove(tmp);
+	}
+	free(tmp);
+	return st;
+}
+
+enum wfad_status wfad_model_load(struct wfad_model *m, const char *path, struct wfad_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return wfad_error_set(err, WFAD_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+	struct wfad_model t;
+	wfad_model_init(&t);
+	enum wfad_status st = WFAD_OK;
+	char magic[8], name[128], end[8];
+	uint32_t version, fit_on, rule;
+	uint64_t n_calib, n_tstats, d, n_train;
+	if (fread(magic, 1, 8, f) != 8 || memcmp(magic, MODEL_MAGIC, 8) != 0) {
+		st = wfad_error_set(err, WFAD_EFORMAT, path, 0, 0, "not a wfad model file");
+		goto cleanup;
+	}
+	if (!wfad_io_read_u32(f, &version) || version != MODEL_VERSION) {
+		st = wfad_error_set(err, WFAD_EFORMAT, path, 0, 0,
+				    "model format version %u; this wfad reads version %d (retrain "
+				    "the model)",
+				    version, MODEL_VERSION);
+		goto cleanup;
+	}
+#define NEED(cond, what)                                                                       \
+	do {                                                                                   \
+		if (!(cond)) {                                                                 \
+			st = wfad_error_set(err, WFAD_EPARSE, path, 0, 0,                      \
+					    "truncated or corrupt model file (%s)", what);     \
+			goto cleanup;                                                          \
+		}                                                                              \
+	} while (0)
+	NEED(read_str(f, name, sizeof(name)), "detector name");
+	t.ops = wfad_detector_find(name);
+	if (!t.ops) {
+		st = wfad_error_set(err, WFAD_EFORMAT, path, 0, 0,
+				    "model uses detector '%s', unknown to this wfad", name);
+		goto cleanup;
+	}
+	NEED(wfad_io_read_u32(f, &fit_on) && fit_on <= WFAD_FIT_NORMAL, "fit-on");
+	NEED(wfad_io_read_u32(f, &rule) && rule <= WFAD_THRESHOLD_NORMAL_Q99, "threshold rule");
+	t.fit_on = (enum wfad_fit_on)fit_on;
+	t.rule = (enum wfad_threshold_rule)rule;
+	NEED(wfad_io_read_f64(f, &t.threshold) && !isnan(t.threshold), "threshold");
+	NEED(read_str(f, t.workflow, sizeof(t.workflow)), "workflow");
+	NEED(wfad_io_read_u64(f, &t.dag_hash) && wfad_io_read_u32(f, &t.n_nodes), "DAG");
+	NEED(wfad_io_read_u64(f, &n_train), "training size");
+	t.n_train_jobs = (size_t)n_train;
+	NEED(wfad_io_read_u64(f, &n_calib) && n_calib <= MAX_ITEMS, "calibration");
+	t.calib = malloc((n_calib ? n_calib : 1) * sizeof(double));
+	NEED(t.calib && wfad_io_read_f64s(f, t.calib, n_calib), "calibration");
+	t.n_calib = (size_t)n_calib;
+	NEED(wfad_io_read_u64(f, &n_tstats) && n_tstats <= MAX_ITEMS, "statistics");
+	NEED(wfad_io_read_u64(f, &d) && d > 0 && d <= 100000, "feature count");
+	t.tstats = calloc(n_tstats ? n_tstats : 1, sizeof(*t.tstats));
+	t.tcol_median = malloc((n_tstats * d > 0 ? n_tstats * d : 1) * sizeof(float));
+	NEED(t.tstats && t.tcol_median, "statistics");
+	for (size_t i = 0; i < n_tstats; i++) {
+		struct wfad_model_tstats *ts = &t.tstats[i];
+		char buf[MAX_STRING + 1];
+		uint64_t count;
+		NEED(read_str(f, buf, sizeof(buf)) && (ts->name = strdup(buf)), "statistics");
+		t.n_tstats = i + 1;
+		NEED(wfad_io_read_u64(f, &count) &&
+			     wfad_io_read_f64s(f, ts->median, WFAD_MODEL_STATS) &&
+			     wfad_io_read_f64s(f, ts->mad, WFAD_MODEL_STATS) &&
+			     wfad_io_read_f32s(f, &t.tcol_median[i * d], d),
+		     "statistics");
+		ts->count = (size_t)count;
+	}
+	uint32_t has_centroids;
+	NEED(wfad_io_read_u32(f, &has_centroids) && has_centroids <= 1, "class centroids");
+	if (has_centroids) {
+		t.class_centroid = malloc(WFAD_ANOMALY_COUNT * d * sizeof(float));
+		NEED(t.class_centroid &&
+			     wfad_io_read_f32s(f, t.class_centroid, WFAD_ANOMALY_COUNT * d),
+		     "class centroids");
+	}
+	st = wfad_features_load(&t.fz, f, err);
+	if (st != WFAD_OK) {
+		snprintf(err->file, sizeof(err->file), "%s", path);
+		goto cleanup;
+	}
+	NEED(wfad_features_n_cols(&t.fz) == d, "feature count mismatch");
+	st = t.ops->load(&t.params, f, &t.det, err);
+	if (st != WFAD_OK) {
+		if (err)
+			snprintf(err->file, sizeof(err->file), "%s", path);
+		goto cleanup;
+	}
+	NEED(fread(end, 1, 8, f) == 8 && memcmp(end, MODEL_END, 8) == 0, "end marker");
+#undef NEED
+	wfad_model_free(m);
+	*m = t;
+	wfad_model_init(&t);
+cleanup:
+	wfad_model_free(&t);
+	fclose(f);
+	return st;
+}

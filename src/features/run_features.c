@@ -1,0 +1,228 @@
+/* Per-run aggregate features for run-level classifiers: per transformation, the mean and max
+ * log ratio of each delay to its training median; per host, pooled runtime and stage-in
+ * ratios; and the makespan ratio. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wfad/run_features.h"
+
+static const enum wfad_field stat_fields[WFAD_RUN_STATS] = {
+	WFAD_F_RUNTIME,     WFAD_F_STAGE_IN_DELAY, WFAD_F_STAGE_OUT_DELAY,
+	WFAD_F_QUEUE_DELAY, WFAD_F_CPU_TIME,       WFAD_F_WMS_DELAY,
+};
+enum { HOST_COLS = 8 };
+
+void wfad_run_featurizer_free(struct wfad_run_featurizer *rf)
+{
+	if (!rf)
+		return;
+	for (size_t t = 0; t < rf->n_tr; t++)
+		free(rf->tr_names[t]);
+	free(rf->tr_names);
+	free(rf->median);
+	memset(rf, 0, sizeof(*rf));
+}
+
+size_t wfad_run_featurizer_n_cols(const struct wfad_run_featurizer *rf)
+{
+	return rf->n_tr * WFAD_RUN_STATS * 2 + HOST_COLS + 1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, size_t n)
+{
+	if (!n)
+		return NAN;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static double makespan(const struct wfad_dataset *ds, const struct wfad_run *run)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	for (size_t i = 0; i < ds->dag.n_nodes; i++) {
+		const double *f = run->jobs[i].f;
+		if (!isnan(f[WFAD_F_READY]))
+			lo = fmin(lo, f[WFAD_F_READY]);
+		double end = !isnan(f[WFAD_F_POST_SCRIPT_END]) ? f[WFAD_F_POST_SCRIPT_END]
+							      : f[WFAD_F_EXECUTE_END];
+		if (!isnan(end))
+			hi = fmax(hi, end);
+	}
+	return hi > lo ? hi - lo : NAN;
+}
+
+static long find_tr(const struct wfad_run_featurizer *rf, const char *name)
+{
+	for (size_t t = 0; t < rf->n_tr; t++)
+		if (strcmp(rf->tr_names[t], name) == 0)
+			return (long)t;
+	return -1;
+}
+
+enum wfad_status wfad_run_features_fit(struct wfad_run_featurizer *rf,
+				       const struct wfad_dataset *ds, const size_t *runs,
+				       size_t n_runs)
+{
+	struct wfad_run_featurizer t = {0};
+	size_t nodes = ds->dag.n_nodes;
+	double *buf = malloc((n_runs * nodes + 1) * sizeof(double));
+	enum wfad_status st = WFAD_ENOMEM;
+	t.tr_names = calloc(nodes + 1, sizeof(char *));
+	if (!buf || !t.tr_names || !ds->node_transformation)
+		goto cleanup;
+	/* Transformations of the DAG, in node order of first appearance. */
+	for (size_t i = 0; i < nodes; i++) {
+		const char *name = wfad_dataset_string(ds, ds->node_transformation[i]);
+		if (find_tr(&t, name) < 0 && !(t.tr_names[t.n_tr++] = strdup(name)))
+			goto cleanup;
+	}
+	t.median = malloc(t.n_tr * WFAD_RUN_STATS * sizeof(double));
+	if (!t.median)
+		goto cleanup;
+	for (size_t k = 0; k < t.n_tr; k++) {
+		for (int s = 0; s < WFAD_RUN_STATS; s++) {
+			size_t n = 0;
+			for (size_t r = 0; r < n_runs; r++)
+				for (size_t i = 0; i < nodes; i++) {
+					if (strcmp(wfad_dataset_string(ds, ds->node_transformation[i]),
+						   t.tr_names[k]) != 0)
+						continue;
+					double v = ds->runs[runs[r]].jobs[i].f[stat_fields[s]];
+					if (!isnan(v))
+						buf[n++] = v;
+				}
+			t.median[k * WFAD_RUN_STATS + (size_t)s] = median(buf, n);
+		}
+	}
+	size_t n = 0;
+	for (size_t r = 0; r < n_runs; r++) {
+		double m = makespan(ds, &ds->runs[runs[r]]);
+		if (!isnan(m))
+			buf[n++] = m;
+	}
+	t.makespan_median = median(buf, n);
+	wfad_run_featurizer_free(rf);
+	*rf = t;
+	memset(&t, 0, sizeof(t));
+	st = WFAD_OK;
+cleanup:
+	wfad_run_featurizer_free(&t);
+	free(buf);
+	return st;
+}
+
+/* log((v + 1) / (m + 1)): the ratio to the typical value, robust near zero. */
+static double log_ratio(double v, double m)
+{
+	return isnan(v) || isnan(m) ? NAN : log((fmax(v, 0) + 1) / (fmax(m, 0) + 1));
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+	return -cmp_double(a, b);
+}
+
+/* Host pooling of one statistic: max, second max, mean over hosts of the mean ratio, share
+ * of hosts above log 1.5. */
+static void host_pool(const double *sum, const size_t *cnt, size_t nh, size_t stride, double *tmp,
+		      float *out)
+{
+	size_t m = 0;
+	for (size_t h = 0; h < nh; h++)
+		if (cnt[h * stride])
+			tmp[m++] = sum[h * stride] / (double)cnt[h * stride];
+	if (!m) {
+		for (int k = 0; k < 4; k++)
+			out[k] = NAN;
+		return;
+	}
+	qsort(tmp, m, sizeof(double), cmp_desc);
+	double mean = 0, above = 0;
+	for (size_t h = 0; h < m; h++) {
+		mean += tmp[h];
+		above += tmp[h] > log(1.5);
+	}
+	out[0] = (float)tmp[0];
+	out[1] = (float)(m > 1 ? tmp[1] : tmp[0]);
+	out[2] = (float)(mean / (double)m);
+	out[3] = (float)(above / (double)m);
+}
+
+enum wfad_status wfad_run_features_transform(const struct wfad_run_featurizer *rf,
+					     const struct wfad_dataset *ds, const size_t *runs,
+					     size_t n_runs, float *out)
+{
+	size_t nodes = ds->dag.n_nodes, cols = wfad_run_featurizer_n_cols(rf);
+	size_t nt = ds->strings.count;
+	long *tr_of = malloc((nt + 1) * sizeof(long));
+	double *acc = malloc(rf->n_tr * WFAD_RUN_STATS * 3 * sizeof(double) + 1);
+	double *hsum = malloc((2 * nt + 2) * sizeof(double));
+	size_t *hcnt = malloc((2 * nt + 2) * sizeof(size_t));
+	double *tmp = malloc((nt + 1) * sizeof(double));
+	if (!tr_of || !acc || !hsum || !hcnt || !tmp) {
+		free(tr_of);
+		free(acc);
+		free(hsum);
+		free(hcnt);
+		free(tmp);
+		return WFAD_ENOMEM;
+	}
+	for (size_t s = 0; s < nt; s++)
+		tr_of[s] = find_tr(rf, ds->strings.items[s]);
+	for (size_t r = 0; r < n_runs; r++) {
+		const struct wfad_run *run = &ds->runs[runs[r]];
+		float *o = &out[r * cols];
+		/* acc per (transformation, stat): sum, count, max */
+		for (size_t k = 0; k < rf->n_tr * WFAD_RUN_STATS; k++) {
+			acc[3 * k] = 0;
+			acc[3 * k + 1] = 0;
+			acc[3 * k + 2] = -INFINITY;
+		}
+		memset(hsum, 0, (2 * nt + 2) * sizeof(double));
+		memset(hcnt, 0, (2 * nt + 2) * sizeof(size_t));
+		for (size_t i = 0; i < nodes; i++) {
+			const struct wfad_job *j = &run->jobs[i];
+			long t = j->transformation == WFAD_NO_ID ? -1 : tr_of[j->transformation];
+			if (t < 0)
+				continue;
+			for (int s = 0; s < WFAD_RUN_STATS; s++) {
+				double lr = log_ratio(j->f[stat_fields[s]],
+						      rf->median[(size_t)t * WFAD_RUN_STATS + (size_t)s]);
+				if (isnan(lr))
+					continue;
+				double *a = &acc[3 * ((size_t)t * WFAD_RUN_STATS + (size_t)s)];
+				a[0] += lr;
+				a[1] += 1;
+				a[2] = fmax(a[2], lr);
+				/* host pooling over compute jobs: runtime (s 0) and stage-in (s 1) */
+				if (s < 2 && j->type == WFAD_JOB_COMPUTE && j->host != WFAD_NO_ID) {
+					hsum[2 * j->host + (size_t)s] += lr;
+					hcnt[2 * j->host + (size_t)s]++;
+				}
+			}
+		}
+		size_t c = 0;
+		for (size_t k = 0; k < rf->n_tr * WFAD_RUN_STATS; k++) {
+			bool any = acc[3 * k + 1] > 0;
+			o[c++] = any ? (float)(acc[3 * k] / acc[3 * k + 1]) : NAN;
+			o[c++] = any ? (float)acc[3 * k + 2] : NAN;
+		}
+		for (size_t s = 0; s < 2; s++, c += 4)
+			host_pool(hsum + s, hcnt + s, nt, 2, tmp, &o[c]);
+		o[c++] = (float)log_ratio(makespan(ds, run), rf->makespan_median);
+		WFAD_ASSERT(c == cols);
+	}
+	free(tr_of);
+	free(acc);
+	free(hsum);
+	free(hcnt);
+	free(tmp);
+	return WFAD_OK;
+}
