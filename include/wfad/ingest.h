@@ -66,7 +66,9 @@ enum wfad_status wfad_flowbench_parse_run(struct wfad_dataset *ds, const char *b
 enum wfad_status wfad_pegasus_load(const char *dir, struct wfad_dataset *ds,
 				   struct wfad_error *err);
 
-/* Pegasus stampede database (SQLite): one dataset per root workflow found in the database. */
+/* Pegasus stampede database (SQLite): each root workflow becomes a run of ds (all must share
+ * one DAG); like wfad_pegasus_load it adds to a ds whose DAG matches, else WFAD_EINVAL with ds
+ * untouched. */
 enum wfad_status wfad_stampede_load(const char *db_path, struct wfad_dataset *ds,
 				    struct wfad_error *err);
 

@@ -113,7 +113,8 @@ static enum wfad_status list_dir(struct wfad_arena *a, const char *dir, const ch
 	}
 	closedir(d);
 	if (st == WFAD_OK)
-		qsort(arr, n, sizeof(*arr), cmp_str);
+		if (n)
+			qsort(arr, n, sizeof(*arr), cmp_str);
 	*names = arr;
 	*count = n;
 	return st;
@@ -340,7 +341,8 @@ static enum wfad_status load_plan(struct plan *pl, const char *path, const char 
 			goto cleanup;
 		}
 	}
-	qsort(wfs, n_wf, sizeof(*wfs), cmp_str);
+	if (n_wf)
+		qsort(wfs, n_wf, sizeof(*wfs), cmp_str);
 	size_t matched = 0;
 	for (size_t w = 0; w < n_wf; w++) {
 		const char *dag = dag_override;
@@ -505,7 +507,8 @@ enum wfad_status wfad_load(const char *path, const struct wfad_load_options *opt
 		st = load_plan(&pl, path, dag, opt, &c, err);
 cleanup:
 	if (st == WFAD_OK) {
-		qsort(c.items, c.count, sizeof(*c.items), cmp_dataset);
+		if (c.count)
+			qsort(c.items, c.count, sizeof(*c.items), cmp_dataset);
 		*out = c;
 	} else {
 		wfad_collection_free(&c);

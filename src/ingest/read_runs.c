@@ -212,7 +212,7 @@ enum wfad_status wfad_ingest_read_items(const struct wfad_run_item *items, size_
 	}
 	free(shards);
 done:
-	if (st == WFAD_OK)
+	if (st == WFAD_OK && ds->n_runs)
 		qsort(ds->runs, ds->n_runs, sizeof(*ds->runs), cmp_run);
 	return st;
 }
