@@ -202,10 +202,19 @@ int cmd_score(int argc, char **argv)
 			       flagged, nodes);
 			if (flagged) {
 				printf("; likely fault: %s; hosts:", wfad_anomaly_name(likely));
-				for (size_t h = 0; h < nh && hosts[h].flagged; h++)
-					printf("%s %s (%zu of %zu jobs)", h ? "," : "",
+				size_t shown = 0, more = 0;
+				for (size_t h = 0; h < nh && hosts[h].flagged; h++) {
+					if (shown == 5) {
+						more++;
+						continue;
+					}
+					printf("%s %s (%zu of %zu jobs)", shown ? "," : "",
 					       wfad_dataset_string(ds, hosts[h].host),
 					       hosts[h].flagged, hosts[h].jobs);
+					shown++;
+				}
+				if (more)
+					printf(" and %zu more", more);
 			}
 			putchar('\n');
 			if (flagged || all)

@@ -86,6 +86,7 @@ struct wfad_reason {
 	double value;      /* the job's raw value (NaN when not a raw quantity) */
 	double typical;    /* the median of its transformation in the training data (or NaN) */
 	double contribution; /* score drop when the feature is set to its typical value */
+	double feature_value, feature_typical; /* in feature (scaled) units; NaN for raw reasons */
 	char text[200];    /* "runtime 1022 s, 4.1x the median of individuals jobs (249 s)" */
 };
 

@@ -42,7 +42,10 @@ static void describe(struct wfad_reason *r, const char *col, int stat, const str
 	char prefix[96] = "";
 	if (pooled)
 		snprintf(prefix, sizeof(prefix), "jobs on host %s: ", host[0] ? host : "?");
-	if (stat < 0) {
+	if (stat < 0 && !isnan(r->feature_value)) {
+		snprintf(r->text, sizeof(r->text), "%s%s %.3g (typical for %s: %.3g, scaled)", prefix,
+			 col, r->feature_value, tname, r->feature_typical);
+	} else if (stat < 0) {
 		snprintf(r->text, sizeof(r->text), "%s%s", prefix, col);
 	} else if (isnan(r->value)) {
 		snprintf(r->text, sizeof(r->text), "%s%s missing", prefix, stat_names[stat]);
@@ -71,6 +74,8 @@ static size_t explain_raw(const struct wfad_model *m, const struct wfad_dataset 
 		if (isnan(v) || isnan(ts->median[s]))
 			continue;
 		double scale = fmax(1.4826 * ts->mad[s], 0.05 * fabs(ts->median[s]) + 0.1);
+		cand[n].feature_value = NAN;
+		cand[n].feature_typical = NAN;
 		describe(&cand[n], stat_names[s], s, job, ts, tname, "");
 		cand[n].contribution = (v - ts->median[s]) / scale;
 		n++;
@@ -123,6 +128,8 @@ size_t wfad_model_explain(const struct wfad_model *m, const struct wfad_dataset 
 		if (var[(c + 1) * d + c] == x[c])
 			continue; /* already typical: no information */
 		const char *col = wfad_features_column_name(&m->fz, c);
+		cand[n].feature_value = x[c];
+		cand[n].feature_typical = typ[c];
 		describe(&cand[n], col, column_stat(col), job, ts, tname, host);
 		cand[n].contribution = sc[0] - sc[c + 1];
 		n++;
