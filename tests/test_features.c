@@ -502,7 +502,7 @@ WFAD_TEST(features_load_rejects_bad_blobs)
 	CHECK(strstr(err.message, "magic") != NULL);
 
 	memcpy(copy, buf, len);
-	copy[8] = 2; /* unknown version */
+	copy[8] = 99; /* unknown version */
 	CHECK_INT(wfad_features_load_buffer(&victim, copy, len, NULL, &err), WFAD_EFORMAT);
 
 	memcpy(copy, buf, len);
@@ -661,5 +661,432 @@ WFAD_TEST(features_real_flowbench_1000genome)
 	CHECK(rt > 0 && cpu > 0);
 	free(x);
 	wfad_featurizer_free(&fz);
+	wfad_dataset_free(&ds);
+}
+
+/* Context set: a hand-built dataset over the same five-node DAG, with worker hosts.
+ *   node 0 create_dir (auxiliary, host "local"), nodes 1-3 proc (compute), node 4 merge
+ *   (compute); nodes 1 and 3 run on "w1", nodes 2 and 4 on "w2".
+ * Delays are exp(a) so their logs are the numbers below (all above log 0.1). Runs 0 and 1
+ * train, run 2 is the test run. Stage and queue delays are missing everywhere. */
+enum { C_RUNS = 4 };
+static const double ctx_rt[C_RUNS][T_NODES] = {
+	{0, 1, 2, 3, 1}, /* log runtime */
+	{0, 2, 3, 4, 3},
+	{0, 5, 2, 4, 2},
+	{0, 5, 2, 4, 2},
+};
+static const double ctx_cpu[C_RUNS][T_NODES] = {
+	{NAN, 0, 1, 1, 0}, /* log cpu time; create_dir has none */
+	{NAN, 1, 1, 2, 0},
+	{NAN, 1, 1, 2, 0},
+	{NAN, 1, 1, 2, 0},
+};
+
+/* Run 3 repeats run 2 with node 4 on no host and node 3 of an unseen transformation. */
+static void make_ctx_dataset(struct wfad_dataset *ds)
+{
+	struct wfad_error err = {0};
+	wfad_dataset_init(ds);
+	ds->dag.n_nodes = T_NODES;
+	ds->dag.node_ids = wfad_arena_alloc(&ds->arena, T_NODES * sizeof(*ds->dag.node_ids));
+	for (size_t i = 0; i < T_NODES; i++) {
+		uint32_t id;
+		CHECK_INT(wfad_strings_intern(&ds->dag.ids, node_names[i], strlen(node_names[i]),
+					      &id),
+			  WFAD_OK);
+		ds->dag.node_ids[i] = ds->dag.ids.items[id];
+	}
+	const uint32_t parents[] = {0, 0, 0, 1, 2, 3}, children[] = {1, 2, 3, 4, 4, 4};
+	CHECK_OK(wfad_dag_build(ds, parents, children, 6, "test", &err), &err);
+	uint32_t create, proc, merge, novel, local, w1, w2;
+	intern_tr(ds, "create_dir", &create);
+	intern_tr(ds, "proc", &proc);
+	intern_tr(ds, "merge", &merge);
+	intern_tr(ds, "novel", &novel);
+	intern_tr(ds, "local", &local);
+	intern_tr(ds, "w1", &w1);
+	intern_tr(ds, "w2", &w2);
+	const uint32_t host[T_NODES] = {local, w1, w2, w1, w2};
+	for (size_t r = 0; r < C_RUNS; r++) {
+		char id[32];
+		snprintf(id, sizeof(id), "ctx%zu", r);
+		struct wfad_run *run;
+		CHECK_INT(wfad_dataset_add_run(ds, id, "normal", "test", &run), WFAD_OK);
+		for (size_t i = 0; i < T_NODES; i++) {
+			struct wfad_job *j = &run->jobs[i];
+			j->f[WFAD_F_RUNTIME] = exp(ctx_rt[r][i]);
+			j->f[WFAD_F_CPU_TIME] = isnan(ctx_cpu[r][i]) ? NAN : exp(ctx_cpu[r][i]);
+			j->host = host[i];
+			j->type = i == 0 ? WFAD_JOB_AUXILIARY : WFAD_JOB_COMPUTE;
+			j->transformation = i == 0 ? create : i == 4 ? merge : proc;
+		}
+		if (r == 3) {
+			run->jobs[4].host = WFAD_NO_ID;
+			run->jobs[3].transformation = novel;
+		}
+	}
+}
+
+/* Fitted on runs 0 and 1 (train: proc runtime logs 1 2 3 2 3 4, etc.):
+ *   proc  runtime: median 2.5, MAD 0.5 -> scale s = 1.4826 * 0.5
+ *         cpu:     logs 0 1 1 1 1 2: median 1, MAD 0 -> scale = floor 0.1
+ *         wait = runtime - cpu: 1 1 2 1 2 2: median 1.5, MAD 0.5 -> scale s
+ *   merge runtime: 1 3: median 2, MAD 1 -> 1.4826; cpu 0 0 -> 0.1; wait 1 3: median 2, MAD 1
+ *   create_dir runtime 0 0: median 0, MAD 0 -> 0.1; cpu and wait: never observed. */
+WFAD_TEST(features_context_fitted_log_stats)
+{
+	struct wfad_dataset ds;
+	make_ctx_dataset(&ds);
+	struct wfad_featurizer fz;
+	wfad_featurizer_init(&fz);
+	struct wfad_error err = {0};
+	CHECK_OK(wfad_features_fit(&fz, WFAD_FEATURES_CONTEXT, WFAD_NORM_NONE, &ds, train_runs, 2,
+				   &err),
+		 &err);
+	double med = 0, mad = 0;
+	CHECK(wfad_features_transformation_log_stats(&fz, "proc", WFAD_CTX_RUNTIME, &med, &mad));
+	CHECK_NEAR(med, 2.5, 1e-12);
+	CHECK_NEAR(mad, 0.5, 1e-12);
+	CHECK(wfad_features_transformation_log_stats(&fz, "proc", WFAD_CTX_CPU_TIME, &med, &mad));
+	CHECK_NEAR(med, 1.0, 1e-12);
+	CHECK_NEAR(mad, 0.0, 1e-12);
+	CHECK(wfad_features_transformation_log_stats(&fz, "proc", WFAD_CTX_WAIT, &med, &mad));
+	CHECK_NEAR(med, 1.5, 1e-12);
+	CHECK_NEAR(mad, 0.5, 1e-12);
+	CHECK(wfad_features_transformation_log_stats(&fz, "merge", WFAD_CTX_RUNTIME, &med, &mad));
+	CHECK_NEAR(med, 2.0, 1e-12);
+	CHECK_NEAR(mad, 1.0, 1e-12);
+	CHECK(wfad_features_transformation_log_stats(&fz, "create_dir", WFAD_CTX_WAIT, &med, &mad));
+	CHECK(isnan(med) && isnan(mad));
+	CHECK(wfad_features_transformation_log_stats(&fz, "proc", WFAD_CTX_QUEUE, &med, NULL));
+	CHECK(isnan(med));
+	CHECK(!wfad_features_transformation_log_stats(&fz, "novel", WFAD_CTX_RUNTIME, &med, &mad));
+	/* A floored delay: log(max(0.05, 0.1)). */
+	ds.runs[0].jobs[0].f[WFAD_F_RUNTIME] = 0.05;
+	ds.runs[1].jobs[0].f[WFAD_F_RUNTIME] = 0.05;
+	CHECK_OK(wfad_features_fit(&fz, WFAD_FEATURES_DELAYS, WFAD_NORM_NONE, &ds, train_runs, 2,
+				   &err),
+		 &err);
+	CHECK(wfad_features_transformation_log_stats(&fz, "create_dir", WFAD_CTX_RUNTIME, &med,
+						     &mad));
+	CHECK_NEAR(med, log(WFAD_FEATURES_LOG_FLOOR), 1e-12);
+	wfad_featurizer_free(&fz);
+	wfad_dataset_free(&ds);
+}
+
+/* Test run 2 (logs: runtime 0 5 2 4 2, cpu - 1 1 2 0), with s = 1.4826 * 0.5:
+ *   z_runtime: node1 (5-2.5)/s = 3.372, node2 (2-2.5)/s = -0.674, node3 (4-2.5)/s = 2.023,
+ *              node4 (2-2)/1.4826 = 0, node0 (0-0)/0.1 = 0
+ *   z_wait:    node1 (4-1.5)/s, node2 (1-1.5)/s, node3 (2-1.5)/s, node4 0, node0 missing
+ *   z_cpu:     node3 (2-1)/0.1 = 10 (the clip), the others 0
+ *   rel_runtime: in-run proc median 4 -> node1 (5-4)/s, node2 (2-4)/s, node3 0; merge 0
+ *   hosts: w1 = {1, 3}, w2 = {2, 4}; "local" ran no compute job.
+ *   host_mean_runtime: w1 (3.372+2.023)/2 = 2.698, w2 (-0.674+0)/2 = -0.337;
+ *   host_max_runtime: w1 3.372, w2 0; median host (of two) 1.180; host_rel w1 +1.518,
+ *   w2 -1.518. Evidence e = z_runtime + z_wait: node1 6.745, node3 2.698, node2 -1.349,
+ *   node4 0; host means w1 4.721, w2 -0.674, median 2.024; evidence = mean - 0.5 median:
+ *   w1 3.710, w2 -1.686. */
+WFAD_TEST(features_context_values_by_hand)
+{
+	struct wfad_dataset ds;
+	make_ctx_dataset(&ds);
+	struct wfad_featurizer fz;
+	wfad_featurizer_init(&fz);
+	struct wfad_error err = {0};
+	CHECK_OK(wfad_features_fit(&fz, WFAD_FEATURES_CONTEXT, WFAD_NORM_NONE, &ds, train_runs, 2,
+				   &err),
+		 &err);
+	double v[T_NODES * WFAD_CTX_VALUES];
+	const size_t run2[] = {2};
+	CHECK_OK(wfad_features_context_values(&fz, &ds, run2, 1, v, &err), &err);
+	const double s = 1.4826 * 0.5, tol = 1e-9;
+#define CV(node, idx) v[(node) * WFAD_CTX_VALUES + (idx)]
+	CHECK_NEAR(CV(1, WFAD_CTX_Z + WFAD_CTX_RUNTIME), 2.5 / s, tol);
+	CHECK_NEAR(CV(2, WFAD_CTX_Z + WFAD_CTX_RUNTIME), -0.5 / s, tol);
+	CHECK_NEAR(CV(3, WFAD_CTX_Z + WFAD_CTX_RUNTIME), 1.5 / s, tol);
+	CHECK_NEAR(CV(4, WFAD_CTX_Z + WFAD_CTX_RUNTIME), 0.0, tol);
+	CHECK_NEAR(CV(0, WFAD_CTX_Z + WFAD_CTX_RUNTIME), 0.0, tol);
+	CHECK_NEAR(CV(1, WFAD_CTX_Z + WFAD_CTX_WAIT), 2.5 / s, tol);
+	CHECK_NEAR(CV(2, WFAD_CTX_Z + WFAD_CTX_WAIT), -0.5 / s, tol);
+	CHECK_NEAR(CV(3, WFAD_CTX_Z + WFAD_CTX_WAIT), 0.5 / s, tol);
+	CHECK(isnan(CV(0, WFAD_CTX_Z + WFAD_CTX_WAIT)));
+	CHECK_NEAR(CV(3, WFAD_CTX_Z + WFAD_CTX_CPU_TIME), WFAD_FEATURES_Z_CLIP, tol);
+	CHECK_NEAR(CV(1, WFAD_CTX_Z + WFAD_CTX_CPU_TIME), 0.0, tol);
+	for (size_t i = 0; i < T_NODES; i++) {
+		CHECK(isnan(CV(i, WFAD_CTX_Z + WFAD_CTX_STAGE_IN)));
+		CHECK(isnan(CV(i, WFAD_CTX_Z + WFAD_CTX_QUEUE)));
+		CHECK(isnan(CV(i, WFAD_CTX_HOST_MEAN + WFAD_CTX_STAGE_OUT)));
+	}
+	CHECK_NEAR(CV(1, WFAD_CTX_REL + WFAD_CTX_RUNTIME), 1.0 / s, tol);
+	CHECK_NEAR(CV(2, WFAD_CTX_REL + WFAD_CTX_RUNTIME), -2.0 / s, tol);
+	CHECK_NEAR(CV(3, WFAD_CTX_REL + WFAD_CTX_RUNTIME), 0.0, tol);
+	CHECK_NEAR(CV(4, WFAD_CTX_REL + WFAD_CTX_RUNTIME), 0.0, tol);
+	double w1 = (2.5 / s + 1.5 / s) / 2, w2 = (-0.5 / s + 0.0) / 2, mid = (w1 + w2) / 2;
+	for (size_t i = 1; i < T_NODES; i++) {
+		bool on_w1 = i == 1 || i == 3;
+		CHECK_NEAR(CV(i, WFAD_CTX_HOST_MEAN + WFAD_CTX_RUNTIME), on_w1 ? w1 : w2, tol);
+		CHECK_NEAR(CV(i, WFAD_CTX_HOST_MAX + WFAD_CTX_RUNTIME), on_w1 ? 2.5 / s : 0.0, tol);
+		CHECK_NEAR(CV(i, WFAD_CTX_HOST_REL + WFAD_CTX_RUNTIME), (on_w1 ? w1 : w2) - mid,
+			   tol);
+		CHECK_NEAR(CV(i, WFAD_CTX_HOST_JOBS), 2.0, 0.0);
+	}
+	double e1 = (2.5 / s + 2.5 / s + 1.5 / s + 0.5 / s) / 2;
+	double e2 = (-0.5 / s - 0.5 / s + 0.0) / 2, me = (e1 + e2) / 2;
+	CHECK_NEAR(CV(1, WFAD_CTX_HOST_EVIDENCE), e1 - 0.5 * me, tol);
+	CHECK_NEAR(CV(3, WFAD_CTX_HOST_EVIDENCE), e1 - 0.5 * me, tol);
+	CHECK_NEAR(CV(2, WFAD_CTX_HOST_EVIDENCE), e2 - 0.5 * me, tol);
+	CHECK_NEAR(CV(1, WFAD_CTX_HOST_EVIDENCE), 3.7097, 1e-3); /* the numbers in the comment */
+	CHECK_NEAR(CV(2, WFAD_CTX_HOST_EVIDENCE), -1.6862, 1e-3);
+	/* create_dir ran on "local", which ran no compute job: no host values. */
+	CHECK_NEAR(CV(0, WFAD_CTX_HOST_JOBS), 0.0, 0.0);
+	CHECK(isnan(CV(0, WFAD_CTX_HOST_EVIDENCE)));
+	CHECK(isnan(CV(0, WFAD_CTX_HOST_MEAN + WFAD_CTX_RUNTIME)));
+
+	/* Run 3: node 4 has no host, node 3 an unseen transformation. w1 pools node 1 (node 3 has
+	 * no z but still counts as a compute job of w1); w2 has only node 2. */
+	const size_t run3[] = {3};
+	CHECK_OK(wfad_features_context_values(&fz, &ds, run3, 1, v, &err), &err);
+	CHECK(isnan(CV(3, WFAD_CTX_Z + WFAD_CTX_RUNTIME)));
+	CHECK(isnan(CV(3, WFAD_CTX_REL + WFAD_CTX_RUNTIME)));
+	CHECK_NEAR(CV(3, WFAD_CTX_HOST_MEAN + WFAD_CTX_RUNTIME), 2.5 / s, tol);
+	CHECK_NEAR(CV(1, WFAD_CTX_HOST_JOBS), 2.0, 0.0);
+	CHECK_NEAR(CV(2, WFAD_CTX_HOST_JOBS), 1.0, 0.0);
+	CHECK_NEAR(CV(2, WFAD_CTX_HOST_MEAN + WFAD_CTX_RUNTIME), -0.5 / s, tol);
+	CHECK_NEAR(CV(4, WFAD_CTX_Z + WFAD_CTX_RUNTIME), 0.0, tol); /* z needs no host */
+	CHECK_NEAR(CV(4, WFAD_CTX_HOST_JOBS), 0.0, 0.0);
+	CHECK(isnan(CV(4, WFAD_CTX_HOST_EVIDENCE)));
+	/* w1's evidence: node 1 contributes 5/s, node 3 (no z) 0. */
+	double f1 = (5.0 / s + 0.0) / 2, f2 = -1.0 / s, mf = (f1 + f2) / 2;
+	CHECK_NEAR(CV(1, WFAD_CTX_HOST_EVIDENCE), f1 - 0.5 * mf, tol);
+	CHECK_NEAR(CV(2, WFAD_CTX_HOST_EVIDENCE), f2 - 0.5 * mf, tol);
+#undef CV
+	wfad_featurizer_free(&fz);
+	wfad_dataset_free(&ds);
+}
+
+/* The context matrix carries the same values, 0 plus an indicator where missing, and stays
+ * finite; the rich prefix equals the rich set's matrix. */
+WFAD_TEST(features_context_matrix)
+{
+	struct wfad_dataset ds;
+	make_ctx_dataset(&ds);
+	struct wfad_featurizer fz, rich;
+	wfad_featurizer_init(&fz);
+	wfad_featurizer_init(&rich);
+	struct wfad_error err = {0};
+	CHECK_OK(wfad_features_fit(&fz, WFAD_FEATURES_CONTEXT, WFAD_NORM_NONE, &ds, train_runs, 2,
+				   &err),
+		 &err);
+	CHECK_OK(wfad_features_fit(&rich, WFAD_FEATURES_RICH, WFAD_NORM_NONE, &ds, train_runs, 2,
+				   &err),
+		 &err);
+	size_t nc = wfad_features_n_cols(&fz), nr = wfad_features_n_cols(&rich);
+	CHECK_INT(nc, 91);
+	float *x = malloc(C_RUNS * T_NODES * nc * sizeof(*x));
+	float *y = malloc(C_RUNS * T_NODES * nr * sizeof(*y));
+	CHECK_OK(wfad_features_transform(&fz, &ds, NULL, C_RUNS, x, &err), &err);
+	CHECK_OK(wfad_features_transform(&rich, &ds, NULL, C_RUNS, y, &err), &err);
+	int prefix_diff = 0, not_finite = 0;
+	for (size_t row = 0; row < C_RUNS * T_NODES; row++) {
+		prefix_diff += memcmp(x + row * nc, y + row * nr, nr * sizeof(*x)) != 0;
+		for (size_t c = 0; c < nc; c++)
+			not_finite += !isfinite(x[row * nc + c]);
+	}
+	CHECK_INT(prefix_diff, 0);
+	CHECK_INT(not_finite, 0);
+	const double s = 1.4826 * 0.5;
+	/* Row (run 2, node 1). */
+	const float *r21 = x + (2 * T_NODES + 1) * nc;
+	CHECK(r21[col_of(&fz, "ctx_z_runtime")] == (float)(2.5 / s));
+	CHECK(r21[col_of(&fz, "missing_ctx_runtime")] == 0.0f);
+	CHECK(r21[col_of(&fz, "ctx_z_stage_in")] == 0.0f);
+	CHECK(r21[col_of(&fz, "missing_ctx_stage_in")] == 1.0f);
+	CHECK(r21[col_of(&fz, "ctx_host_jobs")] == 2.0f);
+	CHECK(r21[col_of(&fz, "missing_ctx_host_runtime")] == 0.0f);
+	CHECK(r21[col_of(&fz, "missing_ctx_host_queue")] == 1.0f);
+	CHECK(r21[col_of(&fz, "missing_ctx_host_evidence")] == 0.0f);
+	/* Row (run 2, node 0): no worker host. */
+	const float *r20 = x + (2 * T_NODES + 0) * nc;
+	CHECK(r20[col_of(&fz, "ctx_host_evidence")] == 0.0f);
+	CHECK(r20[col_of(&fz, "missing_ctx_host_evidence")] == 1.0f);
+	CHECK(r20[col_of(&fz, "missing_ctx_host_runtime")] == 1.0f);
+	CHECK(r20[col_of(&fz, "missing_ctx_wait")] == 1.0f);
+	CHECK(r20[col_of(&fz, "ctx_host_jobs")] == 0.0f);
+	/* Standardised: the context columns are scaled like any value column. */
+	CHECK_OK(wfad_features_fit(&fz, WFAD_FEATURES_CONTEXT, WFAD_NORM_STANDARD, &ds, train_runs,
+				   2, &err),
+		 &err);
+	CHECK_OK(wfad_features_transform(&fz, &ds, NULL, C_RUNS, x, &err), &err);
+	size_t hj = col_of(&fz, "ctx_host_jobs"), ind = col_of(&fz, "missing_ctx_runtime");
+	CHECK(fz.scale[hj] > 0.0 && fz.center[hj] > 0.0);
+	CHECK(fz.center[ind] == 0.0 && fz.scale[ind] == 1.0);
+	for (size_t k = 0; k < C_RUNS * T_NODES * nc; k++)
+		not_finite += !isfinite(x[k]);
+	CHECK_INT(not_finite, 0);
+	free(x);
+	free(y);
+	wfad_featurizer_free(&fz);
+	wfad_featurizer_free(&rich);
+	wfad_dataset_free(&ds);
+}
+
+WFAD_TEST(features_context_column_names)
+{
+	struct wfad_featurizer fz;
+	wfad_featurizer_init(&fz);
+	fz.set = WFAD_FEATURES_CONTEXT;
+	CHECK_INT(wfad_feature_set_n_cols(WFAD_FEATURES_CONTEXT), 91);
+	CHECK_STR(wfad_features_column_name(&fz, 45), "type_subwf");
+	CHECK_STR(wfad_features_column_name(&fz, 46), "ctx_z_runtime");
+	CHECK_STR(wfad_features_column_name(&fz, 46 + WFAD_CTX_HOST_EVIDENCE), "ctx_host_evidence");
+	CHECK_STR(wfad_features_column_name(&fz, 90), "missing_ctx_host_evidence");
+	for (int k = 0; k < WFAD_CTX_COUNT; k++) {
+		char name[64];
+		snprintf(name, sizeof(name), "ctx_host_rel_%s",
+			 wfad_ctx_delay_name((enum wfad_ctx_delay)k));
+		CHECK_INT(col_of(&fz, name), 46 + WFAD_CTX_HOST_REL + k);
+	}
+	for (size_t a = 0; a < 91; a++)
+		for (size_t b = a + 1; b < 91; b++)
+			CHECK(strcmp(wfad_features_column_name(&fz, a),
+				     wfad_features_column_name(&fz, b)) != 0);
+	enum wfad_feature_set set = WFAD_FEATURES_DELAYS;
+	CHECK_INT(wfad_feature_set_parse("context", &set), WFAD_OK);
+	CHECK_INT(set, WFAD_FEATURES_CONTEXT);
+	CHECK_STR(wfad_feature_set_name(WFAD_FEATURES_CONTEXT), "context");
+	CHECK_STR(wfad_ctx_delay_name(WFAD_CTX_WAIT), "wait");
+}
+
+WFAD_TEST(features_context_save_load)
+{
+	struct wfad_dataset ds;
+	make_ctx_dataset(&ds);
+	struct wfad_featurizer fz, back;
+	wfad_featurizer_init(&fz);
+	wfad_featurizer_init(&back);
+	struct wfad_error err = {0};
+	CHECK_OK(wfad_features_fit(&fz, WFAD_FEATURES_CONTEXT, WFAD_NORM_ROBUST, &ds, train_runs, 2,
+				   &err),
+		 &err);
+	unsigned char *buf = NULL;
+	size_t len = 0, used = 0;
+	CHECK_INT(wfad_features_save_buffer(&fz, &buf, &len), WFAD_OK);
+	CHECK_OK(wfad_features_load_buffer(&back, buf, len, &used, &err), &err);
+	CHECK_INT(used, len);
+	CHECK_INT(back.set, WFAD_FEATURES_CONTEXT);
+	size_t n = C_RUNS * T_NODES * 91;
+	float *x = malloc(n * sizeof(*x)), *y = malloc(n * sizeof(*y));
+	CHECK_OK(wfad_features_transform(&fz, &ds, NULL, C_RUNS, x, &err), &err);
+	CHECK_OK(wfad_features_transform(&back, &ds, NULL, C_RUNS, y, &err), &err);
+	CHECK_INT(memcmp(x, y, n * sizeof(*x)), 0);
+	/* Every truncation and every flipped bit after the header is rejected. */
+	int bad = 0;
+	for (size_t k = 0; k < len; k++)
+		bad += wfad_features_load_buffer(&back, buf, k, NULL, &err) != WFAD_EPARSE;
+	unsigned char *copy = malloc(len);
+	for (size_t k = 28; k < len; k++) {
+		memcpy(copy, buf, len);
+		copy[k] ^= 0x04;
+		bad += wfad_features_load_buffer(&back, copy, len, NULL, &err) == WFAD_OK;
+	}
+	CHECK_INT(bad, 0);
+	free(copy);
+	free(buf);
+	free(x);
+	free(y);
+	wfad_featurizer_free(&fz);
+	wfad_featurizer_free(&back);
+	wfad_dataset_free(&ds);
+}
+
+/* A version 1 blob (written by hand, layout in docs/features.md) still loads: rich works, the
+ * context values fail with a message, and a resave writes version 2 without log statistics. */
+static uint64_t fnv1a64(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static void put_le(unsigned char **p, uint64_t v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		*(*p)++ = (unsigned char)(v >> (8 * i));
+}
+
+static void put_le_f64(unsigned char **p, double v)
+{
+	uint64_t u;
+	memcpy(&u, &v, sizeof(u));
+	put_le(p, u, 8);
+}
+
+WFAD_TEST(features_load_version1_blob)
+{
+	unsigned char blob[1024], *p = blob;
+	memcpy(p, "WFADFEAT", 8);
+	p += 8;
+	put_le(&p, 1, 4);  /* version */
+	put_le(&p, 1, 4);  /* rich */
+	put_le(&p, 0, 4);  /* norm none */
+	put_le(&p, 46, 4); /* columns */
+	put_le(&p, 1, 4);  /* transformations */
+	for (int c = 0; c < 46; c++)
+		put_le_f64(&p, 0.0);
+	for (int c = 0; c < 46; c++)
+		put_le_f64(&p, 1.0);
+	put_le(&p, 4, 4);
+	memcpy(p, "proc", 4);
+	p += 4;
+	put_le_f64(&p, 30.0);
+	put_le_f64(&p, 2.5);
+	put_le(&p, fnv1a64(blob, (size_t)(p - blob)), 8);
+	size_t len = (size_t)(p - blob), used = 0;
+
+	struct wfad_featurizer fz;
+	wfad_featurizer_init(&fz);
+	struct wfad_error err = {0};
+	CHECK_OK(wfad_features_load_buffer(&fz, blob, len, &used, &err), &err);
+	CHECK_INT(used, len);
+	CHECK_INT(fz.set, WFAD_FEATURES_RICH);
+	double rt = 0, cpu = 0;
+	CHECK(wfad_features_transformation_median(&fz, "proc", &rt, &cpu));
+	CHECK(rt == 30.0 && cpu == 2.5);
+	CHECK(fz.tr_log_median == NULL);
+	CHECK(!wfad_features_transformation_log_stats(&fz, "proc", WFAD_CTX_RUNTIME, NULL, NULL));
+
+	struct wfad_dataset ds;
+	make_dataset(&ds, false);
+	float *x = malloc(T_RUNS * T_NODES * 46 * sizeof(*x));
+	CHECK_OK(wfad_features_transform(&fz, &ds, NULL, T_RUNS, x, &err), &err);
+	CHECK(x[(0 * T_NODES + 1) * 46 + 19] == (float)(10.0 / 30.0)); /* runtime_rel */
+	double v[T_NODES * WFAD_CTX_VALUES];
+	wfad_error_clear(&err);
+	CHECK_INT(wfad_features_context_values(&fz, &ds, NULL, 1, v, &err), WFAD_EINVAL);
+	CHECK(strstr(err.message, "version 1") != NULL);
+
+	/* Resaved as version 2 without log statistics; it loads back the same. */
+	unsigned char *buf = NULL;
+	size_t blen = 0;
+	CHECK_INT(wfad_features_save_buffer(&fz, &buf, &blen), WFAD_OK);
+	CHECK(blen > 12 && buf[8] == 2);
+	struct wfad_featurizer back;
+	wfad_featurizer_init(&back);
+	CHECK_OK(wfad_features_load_buffer(&back, buf, blen, NULL, &err), &err);
+	CHECK(back.tr_log_median == NULL && back.n_transformations == 1);
+
+	/* A version 1 blob cannot claim the context set. */
+	blob[12] = 2;
+	p = blob + len - 8;
+	put_le(&p, fnv1a64(blob, len - 8), 8);
+	CHECK_INT(wfad_features_load_buffer(&back, blob, len, NULL, &err), WFAD_EPARSE);
+	free(buf);
+	free(x);
+	wfad_featurizer_free(&fz);
+	wfad_featurizer_free(&back);
 	wfad_dataset_free(&ds);
 }

@@ -1,9 +1,9 @@
-/* Feature extraction: the column tables, transformation medians, normaliser fit, transform. */
+/* Feature extraction: the column tables, transformation statistics, normaliser fit, transform. */
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "wfad/features.h"
+#include "internal.h"
 
 enum col_kind {
 	COL_FIELD,   /* job->f[arg] */
@@ -12,6 +12,7 @@ enum col_kind {
 	COL_REL,     /* job->f[arg] / median of the job's transformation */
 	COL_MISSING, /* 1 when value column arg is missing */
 	COL_TYPE,    /* 1 when job->type == arg */
+	COL_CTX,     /* context value arg of the job (wfad_features_context_values) */
 };
 
 struct column {
@@ -20,11 +21,12 @@ struct column {
 	unsigned char arg;
 };
 
-/* Value columns come first (they are the ones normalised), then indicators, then one-hot. The
- * DELAYS set is the first N_DELAYS_COLS entries. */
-enum { N_DELAYS_COLS = 7, N_RICH_VALUES = 21, N_RICH_COLS = 46 };
+/* Each set is a prefix of the table: DELAYS the first 7 entries, RICH the first 46 (its value
+ * columns first, then indicators, then one-hot), CONTEXT all 91 (RICH, then context values,
+ * then their indicators). Value columns are the ones normalised. */
+enum { N_DELAYS_COLS = 7, N_RICH_COLS = 46, N_CONTEXT_COLS = 91 };
 
-static const struct column columns[N_RICH_COLS] = {
+static const struct column columns[N_CONTEXT_COLS] = {
 	{"wms_delay", COL_FIELD, WFAD_F_WMS_DELAY},
 	{"queue_delay", COL_FIELD, WFAD_F_QUEUE_DELAY},
 	{"runtime", COL_FIELD, WFAD_F_RUNTIME},
@@ -75,22 +77,79 @@ static const struct column columns[N_RICH_COLS] = {
 	{"type_compute", COL_TYPE, WFAD_JOB_COMPUTE},
 	{"type_transfer", COL_TYPE, WFAD_JOB_TRANSFER},
 	{"type_subwf", COL_TYPE, WFAD_JOB_SUBWF},
+	/* 46: context values; arg is the index in a wfad_features_context_values row */
+	{"ctx_z_runtime", COL_CTX, WFAD_CTX_Z + WFAD_CTX_RUNTIME},
+	{"ctx_z_cpu_time", COL_CTX, WFAD_CTX_Z + WFAD_CTX_CPU_TIME},
+	{"ctx_z_wait", COL_CTX, WFAD_CTX_Z + WFAD_CTX_WAIT},
+	{"ctx_z_stage_in", COL_CTX, WFAD_CTX_Z + WFAD_CTX_STAGE_IN},
+	{"ctx_z_stage_out", COL_CTX, WFAD_CTX_Z + WFAD_CTX_STAGE_OUT},
+	{"ctx_z_queue", COL_CTX, WFAD_CTX_Z + WFAD_CTX_QUEUE},
+	{"ctx_rel_runtime", COL_CTX, WFAD_CTX_REL + WFAD_CTX_RUNTIME},
+	{"ctx_rel_cpu_time", COL_CTX, WFAD_CTX_REL + WFAD_CTX_CPU_TIME},
+	{"ctx_rel_wait", COL_CTX, WFAD_CTX_REL + WFAD_CTX_WAIT},
+	{"ctx_rel_stage_in", COL_CTX, WFAD_CTX_REL + WFAD_CTX_STAGE_IN},
+	{"ctx_rel_stage_out", COL_CTX, WFAD_CTX_REL + WFAD_CTX_STAGE_OUT},
+	{"ctx_rel_queue", COL_CTX, WFAD_CTX_REL + WFAD_CTX_QUEUE},
+	{"ctx_host_mean_runtime", COL_CTX, WFAD_CTX_HOST_MEAN + WFAD_CTX_RUNTIME},
+	{"ctx_host_mean_cpu_time", COL_CTX, WFAD_CTX_HOST_MEAN + WFAD_CTX_CPU_TIME},
+	{"ctx_host_mean_wait", COL_CTX, WFAD_CTX_HOST_MEAN + WFAD_CTX_WAIT},
+	{"ctx_host_mean_stage_in", COL_CTX, WFAD_CTX_HOST_MEAN + WFAD_CTX_STAGE_IN},
+	{"ctx_host_mean_stage_out", COL_CTX, WFAD_CTX_HOST_MEAN + WFAD_CTX_STAGE_OUT},
+	{"ctx_host_mean_queue", COL_CTX, WFAD_CTX_HOST_MEAN + WFAD_CTX_QUEUE},
+	{"ctx_host_max_runtime", COL_CTX, WFAD_CTX_HOST_MAX + WFAD_CTX_RUNTIME},
+	{"ctx_host_max_cpu_time", COL_CTX, WFAD_CTX_HOST_MAX + WFAD_CTX_CPU_TIME},
+	{"ctx_host_max_wait", COL_CTX, WFAD_CTX_HOST_MAX + WFAD_CTX_WAIT},
+	{"ctx_host_max_stage_in", COL_CTX, WFAD_CTX_HOST_MAX + WFAD_CTX_STAGE_IN},
+	{"ctx_host_max_stage_out", COL_CTX, WFAD_CTX_HOST_MAX + WFAD_CTX_STAGE_OUT},
+	{"ctx_host_max_queue", COL_CTX, WFAD_CTX_HOST_MAX + WFAD_CTX_QUEUE},
+	{"ctx_host_rel_runtime", COL_CTX, WFAD_CTX_HOST_REL + WFAD_CTX_RUNTIME},
+	{"ctx_host_rel_cpu_time", COL_CTX, WFAD_CTX_HOST_REL + WFAD_CTX_CPU_TIME},
+	{"ctx_host_rel_wait", COL_CTX, WFAD_CTX_HOST_REL + WFAD_CTX_WAIT},
+	{"ctx_host_rel_stage_in", COL_CTX, WFAD_CTX_HOST_REL + WFAD_CTX_STAGE_IN},
+	{"ctx_host_rel_stage_out", COL_CTX, WFAD_CTX_HOST_REL + WFAD_CTX_STAGE_OUT},
+	{"ctx_host_rel_queue", COL_CTX, WFAD_CTX_HOST_REL + WFAD_CTX_QUEUE},
+	{"ctx_host_jobs", COL_CTX, WFAD_CTX_HOST_JOBS},
+	{"ctx_host_evidence", COL_CTX, WFAD_CTX_HOST_EVIDENCE},
+	/* 78: indicators of the context values (each covers the values listed in docs) */
+	{"missing_ctx_runtime", COL_MISSING, N_RICH_COLS + WFAD_CTX_Z + WFAD_CTX_RUNTIME},
+	{"missing_ctx_cpu_time", COL_MISSING, N_RICH_COLS + WFAD_CTX_Z + WFAD_CTX_CPU_TIME},
+	{"missing_ctx_wait", COL_MISSING, N_RICH_COLS + WFAD_CTX_Z + WFAD_CTX_WAIT},
+	{"missing_ctx_stage_in", COL_MISSING, N_RICH_COLS + WFAD_CTX_Z + WFAD_CTX_STAGE_IN},
+	{"missing_ctx_stage_out", COL_MISSING, N_RICH_COLS + WFAD_CTX_Z + WFAD_CTX_STAGE_OUT},
+	{"missing_ctx_queue", COL_MISSING, N_RICH_COLS + WFAD_CTX_Z + WFAD_CTX_QUEUE},
+	{"missing_ctx_host_runtime", COL_MISSING,
+	 N_RICH_COLS + WFAD_CTX_HOST_MEAN + WFAD_CTX_RUNTIME},
+	{"missing_ctx_host_cpu_time", COL_MISSING,
+	 N_RICH_COLS + WFAD_CTX_HOST_MEAN + WFAD_CTX_CPU_TIME},
+	{"missing_ctx_host_wait", COL_MISSING, N_RICH_COLS + WFAD_CTX_HOST_MEAN + WFAD_CTX_WAIT},
+	{"missing_ctx_host_stage_in", COL_MISSING,
+	 N_RICH_COLS + WFAD_CTX_HOST_MEAN + WFAD_CTX_STAGE_IN},
+	{"missing_ctx_host_stage_out", COL_MISSING,
+	 N_RICH_COLS + WFAD_CTX_HOST_MEAN + WFAD_CTX_STAGE_OUT},
+	{"missing_ctx_host_queue", COL_MISSING, N_RICH_COLS + WFAD_CTX_HOST_MEAN + WFAD_CTX_QUEUE},
+	{"missing_ctx_host_evidence", COL_MISSING, N_RICH_COLS + WFAD_CTX_HOST_EVIDENCE},
 };
 
 _Static_assert(WFAD_JOB_TYPE_COUNT == 5, "one type_* column per job type");
+_Static_assert(WFAD_CTX_COUNT == 6 && WFAD_CTX_VALUES == 32, "the ctx_* columns list every value");
 
-static const char *const set_names[WFAD_FEATURES_SET_COUNT] = {"delays", "rich"};
+static const char *const set_names[WFAD_FEATURES_SET_COUNT] = {"delays", "rich", "context"};
+static const size_t set_cols[WFAD_FEATURES_SET_COUNT] = {N_DELAYS_COLS, N_RICH_COLS,
+							  N_CONTEXT_COLS};
+static const char *const ctx_delay_names[WFAD_CTX_COUNT] = {
+	"runtime", "cpu_time", "wait", "stage_in", "stage_out", "queue"};
 static const char *const norm_names[WFAD_NORM_COUNT] = {"none", "minmax", "standard", "robust"};
-
-static size_t n_value_cols(enum wfad_feature_set set)
-{
-	return set == WFAD_FEATURES_RICH ? N_RICH_VALUES : N_DELAYS_COLS;
-}
 
 static bool is_value_col(const struct column *c)
 {
 	return c->kind == COL_FIELD || c->kind == COL_DEPTH || c->kind == COL_LOG ||
-	       c->kind == COL_REL;
+	       c->kind == COL_REL || c->kind == COL_CTX;
+}
+
+const char *wfad_ctx_delay_name(enum wfad_ctx_delay k)
+{
+	WFAD_ASSERT((unsigned)k < WFAD_CTX_COUNT);
+	return ctx_delay_names[k];
 }
 
 void wfad_featurizer_init(struct wfad_featurizer *fz)
@@ -108,6 +167,8 @@ void wfad_featurizer_free(struct wfad_featurizer *fz)
 	free(fz->tr_text);
 	free(fz->tr_runtime);
 	free(fz->tr_cpu_time);
+	free(fz->tr_log_median);
+	free(fz->tr_log_mad);
 	memset(fz, 0, sizeof(*fz));
 }
 
@@ -148,7 +209,7 @@ enum wfad_status wfad_norm_parse(const char *name, enum wfad_norm *out)
 size_t wfad_feature_set_n_cols(enum wfad_feature_set set)
 {
 	WFAD_ASSERT((unsigned)set < WFAD_FEATURES_SET_COUNT);
-	return set == WFAD_FEATURES_RICH ? N_RICH_COLS : N_DELAYS_COLS;
+	return set_cols[set];
 }
 
 size_t wfad_features_n_cols(const struct wfad_featurizer *fz)
@@ -190,10 +251,22 @@ bool wfad_features_transformation_median(const struct wfad_featurizer *fz, const
 	return true;
 }
 
-/* map[id] = index in fz of the transformation whose name is ds string id, else UINT32_MAX.
- * Caller frees *map. */
-static enum wfad_status build_map(const struct wfad_featurizer *fz, const struct wfad_dataset *ds,
-				  uint32_t **map)
+bool wfad_features_transformation_log_stats(const struct wfad_featurizer *fz, const char *name,
+					    enum wfad_ctx_delay k, double *median, double *mad)
+{
+	WFAD_ASSERT((unsigned)k < WFAD_CTX_COUNT);
+	long i = find_transformation(fz, name);
+	if (i < 0 || !fz->tr_log_median)
+		return false;
+	if (median)
+		*median = fz->tr_log_median[(size_t)i * WFAD_CTX_COUNT + k];
+	if (mad)
+		*mad = fz->tr_log_mad[(size_t)i * WFAD_CTX_COUNT + k];
+	return true;
+}
+
+enum wfad_status wfad_features_tr_map(const struct wfad_featurizer *fz,
+				      const struct wfad_dataset *ds, uint32_t **map)
 {
 	size_t n = ds->strings.count;
 	uint32_t *m = malloc((n ? n : 1) * sizeof(*m));
@@ -207,13 +280,14 @@ static enum wfad_status build_map(const struct wfad_featurizer *fz, const struct
 	return WFAD_OK;
 }
 
-/* The value columns of one job. vals: [n_values], NaN = missing (non-finite counts as missing).
- * tr: the job's transformation index in fz, or UINT32_MAX. */
-static void job_values(const struct wfad_featurizer *fz, size_t n_values,
+/* The value columns of one job. vals: [n_cols], NaN = missing (non-finite counts as missing);
+ * entries of other columns are left alone. tr: the job's transformation index in fz, or
+ * UINT32_MAX. ctx: the job's context values (NULL unless the set has ctx_* columns). */
+static void job_values(const struct wfad_featurizer *fz, size_t n_cols,
 		       const struct wfad_job *job, uint32_t depth, uint32_t tr,
-		       double *restrict vals)
+		       const double *ctx, double *restrict vals)
 {
-	for (size_t k = 0; k < n_values; k++) {
+	for (size_t k = 0; k < n_cols; k++) {
 		const struct column *c = &columns[k];
 		double v = NAN;
 		switch ((enum col_kind)c->kind) {
@@ -233,8 +307,9 @@ static void job_values(const struct wfad_featurizer *fz, size_t n_values,
 			v = job->f[c->arg] / fmax(med, WFAD_FEATURES_MEDIAN_FLOOR);
 			break;
 		}
+		case COL_CTX: v = ctx[c->arg]; break;
 		case COL_MISSING:
-		case COL_TYPE: WFAD_ASSERT(!"not a value column");
+		case COL_TYPE: continue;
 		}
 		vals[k] = isfinite(v) ? v : NAN;
 	}
@@ -252,47 +327,130 @@ static float scaled(double x, double center, double scale)
 	return fabs(z) <= FLT_MAX ? (float)z : (float)copysign(FLT_MAX, z);
 }
 
+/* What a pass over the jobs of some runs needs: the transformation map and, for a set with
+ * ctx_* columns, the context values of the current run. */
+struct walker {
+	uint32_t *map;
+	bool has_ctx;
+	struct wfad_ctx_work work;
+	double *ctx; /* [n_nodes][WFAD_CTX_VALUES] */
+};
+
+static void walker_free(struct walker *w)
+{
+	free(w->map);
+	free(w->ctx);
+	wfad_ctx_work_free(&w->work);
+	memset(w, 0, sizeof(*w));
+}
+
+/* WFAD_ENOMEM, or WFAD_EINVAL when the set needs log statistics that fz lacks. */
+static enum wfad_status walker_init(struct walker *w, const struct wfad_featurizer *fz,
+				    const struct wfad_dataset *ds)
+{
+	memset(w, 0, sizeof(*w));
+	w->has_ctx = fz->n_cols > N_RICH_COLS;
+	if (w->has_ctx && !fz->tr_log_median)
+		return WFAD_EINVAL;
+	enum wfad_status st = wfad_features_tr_map(fz, ds, &w->map);
+	if (st == WFAD_OK && w->has_ctx) {
+		size_t n = ds->dag.n_nodes ? ds->dag.n_nodes : 1;
+		w->ctx = malloc(n * WFAD_CTX_VALUES * sizeof(*w->ctx));
+		st = w->ctx ? wfad_ctx_work_init(&w->work, ds) : WFAD_ENOMEM;
+	}
+	if (st != WFAD_OK)
+		walker_free(w);
+	return st;
+}
+
+/* Context values of the current run's jobs, or NULL when the set has none. */
+static const double *walker_run(struct walker *w, const struct wfad_featurizer *fz,
+				const struct wfad_dataset *ds, const struct wfad_job *jobs)
+{
+	if (!w->has_ctx)
+		return NULL;
+	wfad_ctx_run(fz, w->map, ds, jobs, &w->work, w->ctx);
+	return w->ctx;
+}
+
+static enum wfad_status walker_error(enum wfad_status st, struct wfad_error *err)
+{
+	if (st == WFAD_EINVAL)
+		return wfad_error_set(err, st, NULL, 0, 0, "featurizer has no log statistics "
+							   "(a version 1 blob): refit it");
+	return wfad_error_set(err, st, NULL, 0, 0, "out of memory");
+}
+
 enum wfad_status wfad_features_transform(const struct wfad_featurizer *fz,
 					 const struct wfad_dataset *ds, const size_t *runs,
 					 size_t n_runs, float *restrict out, struct wfad_error *err)
 {
 	WFAD_ASSERT(fz->fitted);
-	enum wfad_status st = WFAD_OK;
-	uint32_t *map = NULL;
 	size_t n_nodes = ds->dag.n_nodes;
 	size_t n_cols = wfad_features_n_cols(fz);
-	size_t n_values = n_value_cols(fz->set);
-	WFAD_ASSERT(n_cols == fz->n_cols && n_values <= N_RICH_VALUES);
+	WFAD_ASSERT(n_cols == fz->n_cols && n_cols <= N_CONTEXT_COLS);
 	WFAD_ASSERT(n_nodes == 0 || ds->dag.depth);
-	if (build_map(fz, ds, &map) != WFAD_OK) {
-		st = wfad_error_set(err, WFAD_ENOMEM, NULL, 0, 0, "out of memory");
-		goto cleanup;
-	}
+	struct walker w;
+	enum wfad_status st = walker_init(&w, fz, ds);
+	if (st != WFAD_OK)
+		return walker_error(st, err);
 	/* out: [n_runs * n_nodes][n_cols], row = run-major then node. */
-	double vals[N_RICH_VALUES];
+	double vals[N_CONTEXT_COLS];
 	for (size_t r = 0; r < n_runs; r++) {
 		size_t ri = runs ? runs[r] : r;
 		WFAD_ASSERT(ri < ds->n_runs);
 		const struct wfad_job *jobs = ds->runs[ri].jobs;
+		const double *ctx = walker_run(&w, fz, ds, jobs);
 		for (size_t i = 0; i < n_nodes; i++) {
 			const struct wfad_job *job = &jobs[i];
-			uint32_t tr = job_transformation(job, map, ds->strings.count);
-			job_values(fz, n_values, job, ds->dag.depth[i], tr, vals);
+			uint32_t tr = job_transformation(job, w.map, ds->strings.count);
+			job_values(fz, n_cols, job, ds->dag.depth[i], tr,
+				   ctx ? ctx + i * WFAD_CTX_VALUES : NULL, vals);
 			float *restrict row = out + (r * n_nodes + i) * n_cols;
-			for (size_t c = 0; c < n_values; c++)
-				row[c] = isnan(vals[c]) ? 0.0f
-							: scaled(vals[c], fz->center[c], fz->scale[c]);
-			for (size_t c = n_values; c < n_cols; c++) {
+			for (size_t c = 0; c < n_cols; c++) {
 				const struct column *col = &columns[c];
 				if (col->kind == COL_MISSING)
 					row[c] = isnan(vals[col->arg]) ? 1.0f : 0.0f;
-				else
+				else if (col->kind == COL_TYPE)
 					row[c] = job->type == col->arg ? 1.0f : 0.0f;
+				else
+					row[c] = isnan(vals[c]) ? 0.0f
+								: scaled(vals[c], fz->center[c],
+									 fz->scale[c]);
 			}
 		}
 	}
+	walker_free(&w);
+	return st;
+}
+
+enum wfad_status wfad_features_context_values(const struct wfad_featurizer *fz,
+					      const struct wfad_dataset *ds, const size_t *runs,
+					      size_t n_runs, double *out, struct wfad_error *err)
+{
+	WFAD_ASSERT(fz->fitted);
+	enum wfad_status st = WFAD_OK;
+	uint32_t *map = NULL;
+	struct wfad_ctx_work work = {0};
+	if (!fz->tr_log_median) {
+		st = walker_error(WFAD_EINVAL, err);
+		goto cleanup;
+	}
+	if (wfad_features_tr_map(fz, ds, &map) != WFAD_OK ||
+	    wfad_ctx_work_init(&work, ds) != WFAD_OK) {
+		st = walker_error(WFAD_ENOMEM, err);
+		goto cleanup;
+	}
+	size_t n_nodes = ds->dag.n_nodes;
+	for (size_t r = 0; r < n_runs; r++) {
+		size_t ri = runs ? runs[r] : r;
+		WFAD_ASSERT(ri < ds->n_runs);
+		wfad_ctx_run(fz, map, ds, ds->runs[ri].jobs, &work,
+			     out + r * n_nodes * WFAD_CTX_VALUES);
+	}
 cleanup:
 	free(map);
+	wfad_ctx_work_free(&work);
 	return st;
 }
 
@@ -369,7 +527,8 @@ static int tr_name_cmp(const void *a, const void *b)
 	return strcmp(((const struct tr_name *)a)->name, ((const struct tr_name *)b)->name);
 }
 
-/* Fills the transformation tables of fz (a zeroed temporary) from the training jobs. */
+/* Fills the transformation tables of fz (a zeroed temporary) from the training jobs: medians
+ * of runtime and cpu time, median and MAD of the log context delays. */
 static enum wfad_status fit_medians(struct wfad_featurizer *fz, const struct wfad_dataset *ds,
 				    const size_t *runs, size_t n_runs)
 {
@@ -379,8 +538,10 @@ static enum wfad_status fit_medians(struct wfad_featurizer *fz, const struct wfa
 	double *med_rt = malloc((n_ids ? n_ids : 1) * sizeof(*med_rt));
 	double *med_cpu = malloc((n_ids ? n_ids : 1) * sizeof(*med_cpu));
 	struct tr_value *pairs = malloc((n_jobs ? n_jobs : 1) * sizeof(*pairs));
+	double *log_med = malloc((n_ids ? n_ids : 1) * WFAD_CTX_COUNT * sizeof(*log_med));
+	double *log_mad = malloc((n_ids ? n_ids : 1) * WFAD_CTX_COUNT * sizeof(*log_mad));
 	struct tr_name *names = NULL;
-	if (!seen || !med_rt || !med_cpu || !pairs) {
+	if (!seen || !med_rt || !med_cpu || !pairs || !log_med || !log_mad) {
 		st = WFAD_ENOMEM;
 		goto cleanup;
 	}
@@ -398,13 +559,19 @@ static enum wfad_status fit_medians(struct wfad_featurizer *fz, const struct wfa
 	}
 	medians_of(ds, runs, n_runs, WFAD_F_RUNTIME, pairs, med_rt, n_ids);
 	medians_of(ds, runs, n_runs, WFAD_F_CPU_TIME, pairs, med_cpu, n_ids);
+	if ((st = wfad_ctx_fit_stats(ds, runs, n_runs, log_med, log_mad)) != WFAD_OK)
+		goto cleanup;
 
 	names = malloc((n_seen ? n_seen : 1) * sizeof(*names));
 	fz->tr_names = malloc((n_seen ? n_seen : 1) * sizeof(*fz->tr_names));
 	fz->tr_text = malloc(text_len ? text_len : 1);
 	fz->tr_runtime = malloc((n_seen ? n_seen : 1) * sizeof(*fz->tr_runtime));
 	fz->tr_cpu_time = malloc((n_seen ? n_seen : 1) * sizeof(*fz->tr_cpu_time));
-	if (!names || !fz->tr_names || !fz->tr_text || !fz->tr_runtime || !fz->tr_cpu_time) {
+	size_t n_log = (n_seen ? n_seen : 1) * WFAD_CTX_COUNT;
+	fz->tr_log_median = malloc(n_log * sizeof(*fz->tr_log_median));
+	fz->tr_log_mad = malloc(n_log * sizeof(*fz->tr_log_mad));
+	if (!names || !fz->tr_names || !fz->tr_text || !fz->tr_runtime || !fz->tr_cpu_time ||
+	    !fz->tr_log_median || !fz->tr_log_mad) {
 		st = WFAD_ENOMEM;
 		goto cleanup;
 	}
@@ -421,6 +588,12 @@ static enum wfad_status fit_medians(struct wfad_featurizer *fz, const struct wfa
 		p += len + 1;
 		fz->tr_runtime[k] = med_rt[names[k].id];
 		fz->tr_cpu_time[k] = med_cpu[names[k].id];
+		memcpy(fz->tr_log_median + k * WFAD_CTX_COUNT,
+		       log_med + (size_t)names[k].id * WFAD_CTX_COUNT,
+		       WFAD_CTX_COUNT * sizeof(*log_med));
+		memcpy(fz->tr_log_mad + k * WFAD_CTX_COUNT,
+		       log_mad + (size_t)names[k].id * WFAD_CTX_COUNT,
+		       WFAD_CTX_COUNT * sizeof(*log_mad));
 	}
 	fz->n_transformations = n_seen;
 cleanup:
@@ -428,6 +601,8 @@ cleanup:
 	free(med_rt);
 	free(med_cpu);
 	free(pairs);
+	free(log_med);
+	free(log_mad);
 	free(names);
 	return st;
 }
@@ -483,41 +658,50 @@ static void fit_column(enum wfad_norm norm, double *x, size_t n, double *center,
 	*scale = s;
 }
 
-/* Fits center/scale of every column of fz (medians already fitted). */
+/* Fits center/scale of every column of fz (transformation statistics already fitted). */
 static enum wfad_status fit_norm(struct wfad_featurizer *fz, const struct wfad_dataset *ds,
 				 const size_t *runs, size_t n_runs)
 {
-	enum wfad_status st = WFAD_OK;
 	size_t n_nodes = ds->dag.n_nodes, n_rows = n_runs * n_nodes;
-	size_t n_values = n_value_cols(fz->set);
-	uint32_t *map = NULL;
+	/* slot[c]: the column's place among the value columns. */
+	size_t slot[N_CONTEXT_COLS], n_values = 0;
+	for (size_t c = 0; c < fz->n_cols; c++)
+		slot[c] = is_value_col(&columns[c]) ? n_values++ : SIZE_MAX;
+	struct walker w;
+	enum wfad_status st = walker_init(&w, fz, ds);
+	if (st != WFAD_OK)
+		return st;
 	/* x: [n_values][n_rows], column-major so each column can be sorted in place. */
 	double *x = malloc(n_values * n_rows * sizeof(*x));
 	fz->center = malloc(fz->n_cols * sizeof(*fz->center));
 	fz->scale = malloc(fz->n_cols * sizeof(*fz->scale));
-	if (!x || !fz->center || !fz->scale || build_map(fz, ds, &map) != WFAD_OK) {
+	if (!x || !fz->center || !fz->scale) {
 		st = WFAD_ENOMEM;
 		goto cleanup;
 	}
-	double vals[N_RICH_VALUES];
+	double vals[N_CONTEXT_COLS];
 	for (size_t r = 0; r < n_runs; r++) {
 		const struct wfad_job *jobs = ds->runs[runs ? runs[r] : r].jobs;
+		const double *ctx = walker_run(&w, fz, ds, jobs);
 		for (size_t i = 0; i < n_nodes; i++) {
-			uint32_t tr = job_transformation(&jobs[i], map, ds->strings.count);
-			job_values(fz, n_values, &jobs[i], ds->dag.depth[i], tr, vals);
-			for (size_t c = 0; c < n_values; c++)
-				x[c * n_rows + r * n_nodes + i] = vals[c];
+			uint32_t tr = job_transformation(&jobs[i], w.map, ds->strings.count);
+			job_values(fz, fz->n_cols, &jobs[i], ds->dag.depth[i], tr,
+				   ctx ? ctx + i * WFAD_CTX_VALUES : NULL, vals);
+			for (size_t c = 0; c < fz->n_cols; c++)
+				if (slot[c] != SIZE_MAX)
+					x[slot[c] * n_rows + r * n_nodes + i] = vals[c];
 		}
 	}
 	for (size_t c = 0; c < fz->n_cols; c++) {
 		fz->center[c] = 0.0;
 		fz->scale[c] = 1.0;
-		if (is_value_col(&columns[c]))
-			fit_column(fz->norm, x + c * n_rows, n_rows, &fz->center[c], &fz->scale[c]);
+		if (slot[c] != SIZE_MAX)
+			fit_column(fz->norm, x + slot[c] * n_rows, n_rows, &fz->center[c],
+				   &fz->scale[c]);
 	}
 cleanup:
 	free(x);
-	free(map);
+	walker_free(&w);
 	return st;
 }
 

@@ -5,7 +5,8 @@
 #include "wfad/features.h"
 
 static const unsigned char magic[8] = {'W', 'F', 'A', 'D', 'F', 'E', 'A', 'T'};
-enum { BLOB_VERSION = 1 };
+/* Version 2 added the log statistics of the context delays; version 1 blobs still load. */
+enum { BLOB_VERSION = 2, BLOB_VERSION_V1 = 1 };
 /* Limits that keep a corrupt header from asking for huge allocations. */
 enum { MAX_TRANSFORMATIONS = 1 << 24, MAX_NAME_LEN = 4096 };
 
@@ -90,6 +91,8 @@ static void write_blob(const struct wfad_featurizer *fz, struct writer *w)
 	put_u32(w, (uint32_t)fz->norm);
 	put_u32(w, (uint32_t)fz->n_cols);
 	put_u32(w, (uint32_t)fz->n_transformations);
+	uint32_t n_log = fz->tr_log_median ? WFAD_CTX_COUNT : 0;
+	put_u32(w, n_log);
 	for (size_t c = 0; c < fz->n_cols; c++)
 		put_f64(w, fz->center[c]);
 	for (size_t c = 0; c < fz->n_cols; c++)
@@ -101,6 +104,10 @@ static void write_blob(const struct wfad_featurizer *fz, struct writer *w)
 		put(w, fz->tr_names[t], len);
 		put_f64(w, fz->tr_runtime[t]);
 		put_f64(w, fz->tr_cpu_time[t]);
+		for (uint32_t k = 0; k < n_log; k++) {
+			put_f64(w, fz->tr_log_median[t * WFAD_CTX_COUNT + k]);
+			put_f64(w, fz->tr_log_mad[t * WFAD_CTX_COUNT + k]);
+		}
 	}
 	put_u64(w, w->hash);
 }
@@ -197,9 +204,10 @@ static enum wfad_status bad(struct reader *r, enum wfad_status st, const char *w
 			      r->pos);
 }
 
-/* Grows the transformation arrays of fz to hold at least n entries (doubling). */
+/* Grows the transformation arrays of fz to hold at least n entries (doubling); the log
+ * statistics arrays only when with_log. */
 static enum wfad_status reserve_transformations(struct wfad_featurizer *fz, size_t n, size_t *cap,
-						uint32_t **offsets)
+						uint32_t **offsets, bool with_log)
 {
 	if (n <= *cap)
 		return WFAD_OK;
@@ -215,6 +223,16 @@ static enum wfad_status reserve_transformations(struct wfad_featurizer *fz, size
 		fz->tr_cpu_time = cpu;
 	if (!o || !rt || !cpu)
 		return WFAD_ENOMEM;
+	if (with_log) {
+		double *lm = realloc(fz->tr_log_median, c * WFAD_CTX_COUNT * sizeof(*lm));
+		if (lm)
+			fz->tr_log_median = lm;
+		double *ld = realloc(fz->tr_log_mad, c * WFAD_CTX_COUNT * sizeof(*ld));
+		if (ld)
+			fz->tr_log_mad = ld;
+		if (!lm || !ld)
+			return WFAD_ENOMEM;
+	}
 	*cap = c;
 	return WFAD_OK;
 }
@@ -222,7 +240,7 @@ static enum wfad_status reserve_transformations(struct wfad_featurizer *fz, size
 /* Reads the transformation table; names are appended to fz->tr_text, offsets kept until the
  * text stops moving. Arrays grow with the data read, never from the header's count alone. */
 static enum wfad_status read_transformations(struct reader *r, struct wfad_featurizer *fz,
-					     uint32_t n)
+					     uint32_t n, bool with_log)
 {
 	enum wfad_status st = WFAD_OK;
 	uint32_t *offsets = NULL;
@@ -247,7 +265,7 @@ static enum wfad_status read_transformations(struct reader *r, struct wfad_featu
 			st = bad(r, WFAD_EPARSE, "transformation names not strictly sorted");
 			goto cleanup;
 		}
-		if (reserve_transformations(fz, t + 1, &cap, &offsets) != WFAD_OK)
+		if (reserve_transformations(fz, t + 1, &cap, &offsets, with_log) != WFAD_OK)
 			goto nomem;
 		if (text_cap - text_len < len + 1) {
 			size_t c = text_cap ? text_cap : 1024;
@@ -265,11 +283,28 @@ static enum wfad_status read_transformations(struct reader *r, struct wfad_featu
 		if ((st = get_f64(r, &fz->tr_runtime[t], "median runtime")) != WFAD_OK ||
 		    (st = get_f64(r, &fz->tr_cpu_time[t], "median cpu time")) != WFAD_OK)
 			goto cleanup;
+		for (int k = 0; with_log && k < WFAD_CTX_COUNT; k++) {
+			double *med = &fz->tr_log_median[(size_t)t * WFAD_CTX_COUNT + k];
+			double *mad = &fz->tr_log_mad[(size_t)t * WFAD_CTX_COUNT + k];
+			if ((st = get_f64(r, med, "log median")) != WFAD_OK ||
+			    (st = get_f64(r, mad, "log MAD")) != WFAD_OK)
+				goto cleanup;
+			if (isinf(*med) || isinf(*mad) || *mad < 0 || isnan(*med) != isnan(*mad)) {
+				st = bad(r, WFAD_EPARSE, "bad log statistics");
+				goto cleanup;
+			}
+		}
 		fz->n_transformations = t + 1;
 	}
 	fz->tr_names = malloc((n ? n : 1) * sizeof(*fz->tr_names));
 	if (!fz->tr_names)
 		goto nomem;
+	if (with_log && !fz->tr_log_median) { /* n == 0: still mark the statistics present */
+		fz->tr_log_median = malloc(sizeof(*fz->tr_log_median));
+		fz->tr_log_mad = malloc(sizeof(*fz->tr_log_mad));
+		if (!fz->tr_log_median || !fz->tr_log_mad)
+			goto nomem;
+	}
 	for (uint32_t t = 0; t < n; t++)
 		fz->tr_names[t] = fz->tr_text + offsets[t];
 	goto cleanup;
@@ -284,7 +319,7 @@ static enum wfad_status read_blob(struct reader *r, struct wfad_featurizer *fz)
 {
 	enum wfad_status st;
 	unsigned char m[sizeof(magic)];
-	uint32_t version, set, norm, n_cols, n_tr;
+	uint32_t version, set, norm, n_cols, n_tr, n_log = 0;
 	uint64_t sum, expect;
 	r->hash = FNV_OFFSET;
 	if ((st = get(r, m, sizeof(m), "magic")) != WFAD_OK)
@@ -295,10 +330,11 @@ static enum wfad_status read_blob(struct reader *r, struct wfad_featurizer *fz)
 	}
 	if ((st = get_u32(r, &version, "version")) != WFAD_OK)
 		goto cleanup;
-	if (version != BLOB_VERSION) {
+	if (version != BLOB_VERSION && version != BLOB_VERSION_V1) {
 		st = wfad_error_set(r->err, WFAD_EFORMAT, NULL, 0, 0,
-				    "featurizer blob: unsupported version %u (this build reads %d)",
-				    (unsigned)version, BLOB_VERSION);
+				    "featurizer blob: unsupported version %u (this build reads %d "
+				    "and %d)",
+				    (unsigned)version, BLOB_VERSION_V1, BLOB_VERSION);
 		goto cleanup;
 	}
 	if ((st = get_u32(r, &set, "feature set")) != WFAD_OK ||
@@ -306,8 +342,21 @@ static enum wfad_status read_blob(struct reader *r, struct wfad_featurizer *fz)
 	    (st = get_u32(r, &n_cols, "column count")) != WFAD_OK ||
 	    (st = get_u32(r, &n_tr, "transformation count")) != WFAD_OK)
 		goto cleanup;
-	if (set >= WFAD_FEATURES_SET_COUNT || norm >= WFAD_NORM_COUNT) {
+	if (version >= 2 && (st = get_u32(r, &n_log, "log statistics count")) != WFAD_OK)
+		goto cleanup;
+	/* Version 1 knew only the delays and rich sets. */
+	uint32_t n_sets =
+		version == BLOB_VERSION_V1 ? WFAD_FEATURES_CONTEXT : WFAD_FEATURES_SET_COUNT;
+	if (set >= n_sets || norm >= WFAD_NORM_COUNT) {
 		st = bad(r, WFAD_EPARSE, "unknown feature set or normaliser");
+		goto cleanup;
+	}
+	if (n_log != 0 && n_log != WFAD_CTX_COUNT) {
+		st = bad(r, WFAD_EPARSE, "log statistics count does not match this build");
+		goto cleanup;
+	}
+	if (set == WFAD_FEATURES_CONTEXT && n_log == 0) {
+		st = bad(r, WFAD_EPARSE, "context featurizer without log statistics");
 		goto cleanup;
 	}
 	if (n_cols != wfad_feature_set_n_cols((enum wfad_feature_set)set)) {
@@ -339,7 +388,7 @@ static enum wfad_status read_blob(struct reader *r, struct wfad_featurizer *fz)
 			goto cleanup;
 		}
 	}
-	if ((st = read_transformations(r, fz, n_tr)) != WFAD_OK)
+	if ((st = read_transformations(r, fz, n_tr, n_log != 0)) != WFAD_OK)
 		goto cleanup;
 	expect = r->hash;
 	if ((st = get_u64(r, &sum, "checksum")) != WFAD_OK)
