@@ -24,10 +24,8 @@ struct entry {
 };
 
 static const struct entry entries[] = {
-	{"zscore", WFAD_FEATURES_RICH, "raw"},
-	{"zscore_max", WFAD_FEATURES_RICH, "raw"},
-	{"hostz", WFAD_FEATURES_RICH, "raw"},
-	{"gbdt", WFAD_FEATURES_RICH, "rich"},
+	{"zscore", WFAD_FEATURES_RICH, "raw"},      {"zscore_max", WFAD_FEATURES_RICH, "raw"},
+	{"hostz", WFAD_FEATURES_RICH, "raw"},       {"gbdt", WFAD_FEATURES_RICH, "rich"},
 	{"gbdt", WFAD_FEATURES_CONTEXT, "context"},
 };
 enum { N_ENTRIES = sizeof(entries) / sizeof(entries[0]) };
@@ -82,8 +80,8 @@ static enum wfad_status sets_build(struct sets *s, const struct wfad_dataset *ds
 				   struct wfad_error *err)
 {
 	memset(s, 0, sizeof(*s));
-	enum wfad_status st = wfad_features_fit(&s->fz, set, WFAD_NORM_NONE, ds, sp->train,
-						sp->n_train, err);
+	enum wfad_status st =
+		wfad_features_fit(&s->fz, set, WFAD_NORM_NONE, ds, sp->train, sp->n_train, err);
 	if (st == WFAD_OK)
 		st = wfad_jobset_build(&s->train, ds, sp->train, sp->n_train, &s->fz, err);
 	if (st == WFAD_OK)
@@ -93,8 +91,8 @@ static enum wfad_status sets_build(struct sets *s, const struct wfad_dataset *ds
 	return st;
 }
 
-static int run_entry(const struct entry *e, const struct sets *s, unsigned threads,
-		     uint64_t seed, double *scores, struct result *res, int k)
+static int run_entry(const struct entry *e, const struct sets *s, unsigned threads, uint64_t seed,
+		     double *scores, struct result *res, int k)
 {
 	const struct wfad_detector_ops *ops = wfad_detector_find(e->detector);
 	if (!ops) {
@@ -138,10 +136,10 @@ static const struct ablation ablations[] = {
 	{"rich (no ctx_*)", {"ctx_", "missing_ctx_"}},
 	{"+ z", {"ctx_rel_", "ctx_host_", "missing_ctx_host_"}},
 	{"+ z, rel", {"ctx_host_", "missing_ctx_host_"}},
-	{"+ z, host mean/max/rel", {"ctx_rel_", "ctx_host_jobs", "ctx_host_evidence",
-				    "missing_ctx_host_evidence"}},
-	{"+ z, rel, host mean/max/rel", {"ctx_host_jobs", "ctx_host_evidence",
-					 "missing_ctx_host_evidence"}},
+	{"+ z, host mean/max/rel",
+	 {"ctx_rel_", "ctx_host_jobs", "ctx_host_evidence", "missing_ctx_host_evidence"}},
+	{"+ z, rel, host mean/max/rel",
+	 {"ctx_host_jobs", "ctx_host_evidence", "missing_ctx_host_evidence"}},
 	{"all context columns", {NULL}},
 };
 enum { N_ABLATIONS = sizeof(ablations) / sizeof(ablations[0]) };
@@ -327,7 +325,7 @@ int main(int argc, char **argv)
 		struct wfad_error err = {0};
 		if (wfad_load(root, &opt, &c, &err) != WFAD_OK)
 			return fail(workflows[w], &err);
-		int rc = !c.count	? 1
+		int rc = !c.count ? 1
 			 : ablate ? ablate_workflow(c.items[0], n_seeds, threads)
 				  : bench_workflow(c.items[0], n_seeds, threads, only);
 		wfad_collection_free(&c);

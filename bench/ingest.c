@@ -94,7 +94,8 @@ int main(int argc, char **argv)
 		       "ratio: wfad is %.1fx faster on one thread, %.1fx with all CPUs\n",
 		       pd, repeats, mb / pd, pd / best, pd / best_mt);
 	else
-		printf("pandas: not available to /usr/bin/python3 (apt-get install python3-pandas)\n");
+		printf("pandas: not available to /usr/bin/python3 (apt-get install "
+		       "python3-pandas)\n");
 	remove(list_path);
 	return 0;
 }

@@ -21,12 +21,12 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-typedef void (*gemm_fn)(bool, bool, size_t, size_t, size_t, const float *, size_t,
-			const float *, size_t, float *, size_t);
+typedef void (*gemm_fn)(bool, bool, size_t, size_t, size_t, const float *, size_t, const float *,
+			size_t, float *, size_t);
 
 /* Best GFLOP/s of fn over a few timed batches of calls. */
-static double gemm_rate(gemm_fn fn, bool ta, bool tb, size_t m, size_t n, size_t k,
-			const float *a, const float *b, float *c, double budget_s)
+static double gemm_rate(gemm_fn fn, bool ta, bool tb, size_t m, size_t n, size_t k, const float *a,
+			const float *b, float *c, double budget_s)
 {
 	size_t lda = ta ? m : k, ldb = tb ? k : n;
 	double flops = 2.0 * (double)m * (double)n * (double)k, best = 0.0;

@@ -22,8 +22,8 @@ static void build(const struct wfad_dagfile *dag)
 		goto cleanup;
 	for (size_t i = 0; i < dag->n_jobs; i++) {
 		uint32_t id;
-		if (wfad_strings_intern(&ds.dag.ids, dag->jobs[i].id, strlen(dag->jobs[i].id), &id) !=
-		    WFAD_OK)
+		if (wfad_strings_intern(&ds.dag.ids, dag->jobs[i].id, strlen(dag->jobs[i].id),
+					&id) != WFAD_OK)
 			goto cleanup;
 		if (id != i) /* job ids are unique */
 			wfad_assert_fail("duplicate job id", __FILE__, __LINE__);

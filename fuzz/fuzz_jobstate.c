@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		long last_line = 0;
 		for (size_t i = 0; i < log.n_events; i++) {
 			const struct wfad_jobstate_event *e = &log.events[i];
-			if (!e->job_id || !e->state_word || e->line <= last_line || !isfinite(e->ts))
+			if (!e->job_id || !e->state_word || e->line <= last_line ||
+			    !isfinite(e->ts))
 				wfad_assert_fail("bad event", __FILE__, __LINE__);
 			last_line = e->line;
 			wfad_pegasus_timeline_add(&t, e->state, e->ts, e->submit_seq);

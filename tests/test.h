@@ -12,65 +12,65 @@
 extern int wfad_test_failures;
 extern int wfad_test_skipped;
 
-#define WFAD_TEST(name)                                                                        \
-	void test_##name(void);                                                                \
+#define WFAD_TEST(name)                                                                            \
+	void test_##name(void);                                                                    \
 	void test_##name(void)
 
-#define CHECK(cond)                                                                            \
-	do {                                                                                   \
-		if (!(cond)) {                                                                 \
-			printf("  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);      \
-			wfad_test_failures++;                                                  \
-		}                                                                              \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			printf("  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);          \
+			wfad_test_failures++;                                                      \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_INT(a, b)                                                                        \
-	do {                                                                                   \
-		long long va_ = (long long)(a), vb_ = (long long)(b);                          \
-		if (va_ != vb_) {                                                              \
+#define CHECK_INT(a, b)                                                                            \
+	do {                                                                                       \
+		long long va_ = (long long)(a), vb_ = (long long)(b);                              \
+		if (va_ != vb_) {                                                                  \
 			printf("  %s:%d: %s == %s failed: %lld vs %lld\n", __FILE__, __LINE__, #a, \
-			       #b, va_, vb_);                                                  \
-			wfad_test_failures++;                                                  \
-		}                                                                              \
+			       #b, va_, vb_);                                                      \
+			wfad_test_failures++;                                                      \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_NEAR(a, b, tol)                                                                  \
-	do {                                                                                   \
-		double va_ = (double)(a), vb_ = (double)(b);                                   \
-		if (!(fabs(va_ - vb_) <= (tol)) && !(isnan(va_) && isnan(vb_))) {              \
-			printf("  %s:%d: %s ~= %s failed: %.17g vs %.17g\n", __FILE__, __LINE__,  \
-			       #a, #b, va_, vb_);                                              \
-			wfad_test_failures++;                                                  \
-		}                                                                              \
+#define CHECK_NEAR(a, b, tol)                                                                      \
+	do {                                                                                       \
+		double va_ = (double)(a), vb_ = (double)(b);                                       \
+		if (!(fabs(va_ - vb_) <= (tol)) && !(isnan(va_) && isnan(vb_))) {                  \
+			printf("  %s:%d: %s ~= %s failed: %.17g vs %.17g\n", __FILE__, __LINE__,   \
+			       #a, #b, va_, vb_);                                                  \
+			wfad_test_failures++;                                                      \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                                        \
-	do {                                                                                   \
-		const char *va_ = (a), *vb_ = (b);                                             \
-		if (!va_ || !vb_ || strcmp(va_, vb_) != 0) {                                   \
+#define CHECK_STR(a, b)                                                                            \
+	do {                                                                                       \
+		const char *va_ = (a), *vb_ = (b);                                                 \
+		if (!va_ || !vb_ || strcmp(va_, vb_) != 0) {                                       \
 			printf("  %s:%d: %s == %s failed: \"%s\" vs \"%s\"\n", __FILE__, __LINE__, \
-			       #a, #b, va_ ? va_ : "(null)", vb_ ? vb_ : "(null)");            \
-			wfad_test_failures++;                                                  \
-		}                                                                              \
+			       #a, #b, va_ ? va_ : "(null)", vb_ ? vb_ : "(null)");                \
+			wfad_test_failures++;                                                      \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_OK(expr, errp)                                                                   \
-	do {                                                                                   \
-		enum wfad_status st_ = (expr);                                                 \
-		if (st_ != WFAD_OK) {                                                          \
-			char eb_[1200];                                                        \
-			wfad_error_format((errp), eb_, sizeof(eb_));                           \
-			printf("  %s:%d: %s failed: %s\n", __FILE__, __LINE__, #expr, eb_);    \
-			wfad_test_failures++;                                                  \
-		}                                                                              \
+#define CHECK_OK(expr, errp)                                                                       \
+	do {                                                                                       \
+		enum wfad_status st_ = (expr);                                                     \
+		if (st_ != WFAD_OK) {                                                              \
+			char eb_[1200];                                                            \
+			wfad_error_format((errp), eb_, sizeof(eb_));                               \
+			printf("  %s:%d: %s failed: %s\n", __FILE__, __LINE__, #expr, eb_);        \
+			wfad_test_failures++;                                                      \
+		}                                                                                  \
 	} while (0)
 
 /* Marks the current test skipped (with a reason) when a precondition such as ../shared
  * data is missing; the caller returns right after. */
-#define SKIP(reason)                                                                           \
-	do {                                                                                   \
-		printf("  skipped: %s\n", reason);                                             \
-		wfad_test_skipped = 1;                                                         \
+#define SKIP(reason)                                                                               \
+	do {                                                                                       \
+		printf("  skipped: %s\n", reason);                                                 \
+		wfad_test_skipped = 1;                                                             \
 	} while (0)
 
 /* Path of the shared data folder (WFAD_SHARED, default ../shared), or NULL if absent. */

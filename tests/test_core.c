@@ -5,10 +5,21 @@
 
 WFAD_TEST(parse_double_matches_strtod)
 {
-	const char *cases[] = {"0",        "0.0",           "1659744775.0", "934.6",
-			       "-2.5",     "15801653.0",    "1e3",          "2.5E-3",
-			       "123456789012345678901234", "0.1", "1091940.8", "+7",
-			       "3.14159265358979323846", "1e-320", "9007199254740993"};
+	const char *cases[] = {"0",
+			       "0.0",
+			       "1659744775.0",
+			       "934.6",
+			       "-2.5",
+			       "15801653.0",
+			       "1e3",
+			       "2.5E-3",
+			       "123456789012345678901234",
+			       "0.1",
+			       "1091940.8",
+			       "+7",
+			       "3.14159265358979323846",
+			       "1e-320",
+			       "9007199254740993"};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		double v = -1;
 		CHECK(wfad_parse_double(cases[i], strlen(cases[i]), &v));
@@ -27,7 +38,8 @@ WFAD_TEST(parse_double_random_agrees_with_strtod)
 	wfad_rng_seed(&rng, 7);
 	char buf[64];
 	for (int i = 0; i < 20000; i++) {
-		double x = (wfad_rng_uniform(&rng) - 0.3) * pow(10, (int)wfad_rng_below(&rng, 24) - 8);
+		double x =
+			(wfad_rng_uniform(&rng) - 0.3) * pow(10, (int)wfad_rng_below(&rng, 24) - 8);
 		int prec = 1 + (int)wfad_rng_below(&rng, 17);
 		snprintf(buf, sizeof(buf), "%.*f", prec > 10 ? 10 : prec, x);
 		double v;

@@ -64,8 +64,8 @@ static struct synth *synth_make(uint64_t seed)
 		s->y[N_TEST_NORMAL + i] = 1;
 	}
 	s->tr = (struct wfad_jobset){.n = N_TRAIN + N_CONTAM, .d = DIM, .x = s->train};
-	s->te = (struct wfad_jobset){.n = N_TEST_NORMAL + N_PLANTED, .d = DIM, .x = s->test,
-				     .y = s->y};
+	s->te = (struct wfad_jobset){
+		.n = N_TEST_NORMAL + N_PLANTED, .d = DIM, .x = s->test, .y = s->y};
 	return s;
 }
 
@@ -250,9 +250,8 @@ WFAD_TEST(classic_save_load_identical_scores)
 	size_t n = s->te.n;
 	double *a = malloc(n * sizeof(double)), *b = malloc(n * sizeof(double));
 	for (size_t i = 0; i < N_CLASSIC; i++) {
-		struct wfad_detector *det =
-			fit_score(classic[i], &(struct wfad_detector_params){.seed = 4}, &s->tr,
-				  &s->te, a);
+		struct wfad_detector *det = fit_score(
+			classic[i], &(struct wfad_detector_params){.seed = 4}, &s->tr, &s->te, a);
 		if (!det)
 			continue;
 		size_t len = 0;
@@ -493,8 +492,8 @@ static int cmp_ref(const void *a, const void *b)
 
 /* Brute force: the training rows sorted by (distance, first equal row), leaving out row
  * `skip` (SIZE_MAX: none). Returns how many there are; nb holds n. */
-static size_t ref_neighbours(const float *x, size_t n, size_t d, const size_t *key,
-			     const float *q, size_t skip, struct ref_nbr *nb)
+static size_t ref_neighbours(const float *x, size_t n, size_t d, const size_t *key, const float *q,
+			     size_t skip, struct ref_nbr *nb)
 {
 	size_t m = 0;
 	for (size_t r = 0; r < n; r++)
@@ -650,8 +649,8 @@ WFAD_TEST(knn_identical_rows_score_zero)
 	}
 	struct wfad_jobset js = jobset(x, 40, 2);
 	double out[40];
-	struct wfad_detector *det = fit_score("knn", &(struct wfad_detector_params){0}, &js, &js,
-					      out);
+	struct wfad_detector *det =
+		fit_score("knn", &(struct wfad_detector_params){0}, &js, &js, out);
 	if (det) {
 		for (size_t i = 0; i < 40; i++)
 			CHECK_NEAR(out[i], 0.0, 0.0);
@@ -690,9 +689,8 @@ WFAD_TEST(iforest_load_rejects_malformed_tree)
 {
 	struct synth *s = synth_make(12);
 	double *a = malloc(s->te.n * sizeof(double));
-	struct wfad_detector *det =
-		fit_score("iforest", &(struct wfad_detector_params){.n_trees = 3}, &s->tr, &s->te,
-			  a);
+	struct wfad_detector *det = fit_score(
+		"iforest", &(struct wfad_detector_params){.n_trees = 3}, &s->tr, &s->te, a);
 	if (det) {
 		size_t len = 0;
 		unsigned char *blob = save_blob(det, &len);

@@ -99,11 +99,8 @@ static struct wfad_jobset raw_jobset(const struct wfad_dataset *ds, const size_t
 	for (size_t r = 0; r < n_runs; r++)
 		for (size_t i = 0; i < ds->dag.n_nodes; i++)
 			y[r * ds->dag.n_nodes + i] = ds->runs[runs[r]].jobs[i].label;
-	return (struct wfad_jobset){.ds = ds,
-				    .runs = runs,
-				    .n_runs = n_runs,
-				    .n = n_runs * ds->dag.n_nodes,
-				    .y = y};
+	return (struct wfad_jobset){
+		.ds = ds, .runs = runs, .n_runs = n_runs, .n = n_runs * ds->dag.n_nodes, .y = y};
 }
 
 /* Fits a raw-trace detector on the training runs and scores the test runs; every planted job

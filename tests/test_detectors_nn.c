@@ -53,9 +53,11 @@ static void make_manifold(struct synth *s, size_t n, size_t n_out, uint64_t seed
 	for (size_t i = 0; i < n; i++) {
 		bool out = i < n_out;
 		s->y[i] = out;
-		double z0 = 2.0 * wfad_rng_uniform(&rng) - 1.0, z1 = 2.0 * wfad_rng_uniform(&rng) - 1.0;
+		double z0 = 2.0 * wfad_rng_uniform(&rng) - 1.0,
+		       z1 = 2.0 * wfad_rng_uniform(&rng) - 1.0;
 		for (size_t j = 0; j < D; j++) {
-			double v = a[j][0] * z0 + a[j][1] * z1 + 0.3 * (b[j][0] * z0 * z0 + b[j][1] * z1 * z1);
+			double v = a[j][0] * z0 + a[j][1] * z1 +
+				   0.3 * (b[j][0] * z0 * z0 + b[j][1] * z1 * z1);
 			if (out)
 				v = 3.0 * wfad_rng_uniform(&rng) - 1.5;
 			else
@@ -76,7 +78,8 @@ static void make_ring(struct synth *s, size_t n, uint64_t seed)
 	for (size_t i = 0; i < n; i++) {
 		for (size_t j = 0; j < D; j++)
 			s->x[i * D + j] = (float)gauss(&rng);
-		double r2 = (double)s->x[i * D] * s->x[i * D] + (double)s->x[i * D + 1] * s->x[i * D + 1];
+		double r2 = (double)s->x[i * D] * s->x[i * D] +
+			    (double)s->x[i * D + 1] * s->x[i * D + 1];
 		s->y[i] = r2 > 4.6;
 	}
 }
@@ -410,8 +413,8 @@ WFAD_TEST(nn_detectors_progress_and_early_stop)
 	make_manifold(&tr, 400, 0, 1);
 	make_manifold(&va, 200, 0, 2);
 	struct progress_log log = {0};
-	struct wfad_detector_params p = {.seed = 2, .epochs = 4, .progress = on_progress,
-					 .progress_user = &log};
+	struct wfad_detector_params p = {
+		.seed = 2, .epochs = 4, .progress = on_progress, .progress_user = &log};
 	struct wfad_detector *det = fit_or_null("ae", &p, &tr.js, NULL);
 	CHECK_INT(log.calls, 4);
 	CHECK_INT(log.total, 4);
@@ -419,8 +422,11 @@ WFAD_TEST(nn_detectors_progress_and_early_stop)
 		det->ops->destroy(det);
 	/* with validation and patience 2 the run stops once the validation loss plateaus */
 	log = (struct progress_log){0};
-	p = (struct wfad_detector_params){.seed = 2, .epochs = 500, .patience = 2,
-					  .progress = on_progress, .progress_user = &log};
+	p = (struct wfad_detector_params){.seed = 2,
+					  .epochs = 500,
+					  .patience = 2,
+					  .progress = on_progress,
+					  .progress_user = &log};
 	det = fit_or_null("ae", &p, &tr.js, &va.js);
 	CHECK(log.calls >= 3 && log.calls < 500);
 	CHECK_INT(log.total, 500);

@@ -12,8 +12,8 @@
  * "novel", never seen in training. N = missing. */
 #define N NAN
 enum { T_NODES = 5, T_RUNS = 3 };
-static const char *const node_names[T_NODES] = {"create_dir_0", "proc_ID1", "proc_ID2",
-						"proc_ID3", "merge_ID4"};
+static const char *const node_names[T_NODES] = {"create_dir_0", "proc_ID1", "proc_ID2", "proc_ID3",
+						"merge_ID4"};
 static const double runtime_tab[T_RUNS][T_NODES] = {
 	{1, 10, 20, 30, 5},
 	{3, 40, 50, N, 7},
@@ -545,9 +545,9 @@ WFAD_TEST(features_column_names)
 	CHECK_STR(wfad_features_column_name(&fz, 7), "log_stage_in_bytes");
 	CHECK_STR(wfad_features_column_name(&fz, 19), "runtime_rel_transformation");
 	CHECK_STR(wfad_features_column_name(&fz, 45), "type_subwf");
-	const char *must[] = {"missing_cpu_time", "type_compute", "log_cpu_time",
-			      "log_online_bytes_written_per_second", "missing_runtime",
-			      "cpu_time_rel_transformation"};
+	const char *must[] = {"missing_cpu_time", "type_compute",
+			      "log_cpu_time",     "log_online_bytes_written_per_second",
+			      "missing_runtime",  "cpu_time_rel_transformation"};
 	for (size_t k = 0; k < sizeof(must) / sizeof(must[0]); k++)
 		col_of(&fz, must[k]);
 	for (size_t a = 0; a < 46; a++)
@@ -598,7 +598,8 @@ WFAD_TEST(features_fit_rejects_empty_training)
  * binary, and the main transformation has a median. */
 WFAD_TEST(features_real_flowbench_1000genome)
 {
-	const char *dag = wfad_test_shared_path("data/flowbench/adjacency_list_dags/1000genome.json");
+	const char *dag =
+		wfad_test_shared_path("data/flowbench/adjacency_list_dags/1000genome.json");
 	if (!dag) {
 		SKIP("no ../shared/data/flowbench");
 		return;
@@ -633,13 +634,14 @@ WFAD_TEST(features_real_flowbench_1000genome)
 	struct wfad_featurizer fz;
 	wfad_featurizer_init(&fz);
 	const size_t train[] = {0, 1, 2, 3};
-	CHECK_OK(wfad_features_fit(&fz, WFAD_FEATURES_RICH, WFAD_NORM_STANDARD, &ds, train, 4,
-				   &err),
-		 &err);
+	CHECK_OK(
+		wfad_features_fit(&fz, WFAD_FEATURES_RICH, WFAD_NORM_STANDARD, &ds, train, 4, &err),
+		&err);
 	size_t n_cols = wfad_features_n_cols(&fz), rows = ds.n_runs * ds.dag.n_nodes;
 	float *x = malloc(rows * n_cols * sizeof(*x));
 	CHECK_OK(wfad_features_transform(&fz, &ds, NULL, ds.n_runs, x, &err), &err);
-	size_t first_ind = col_of(&fz, "missing_wms_delay"), first_type = col_of(&fz, "type_unknown");
+	size_t first_ind = col_of(&fz, "missing_wms_delay"),
+	       first_type = col_of(&fz, "type_unknown");
 	int not_finite = 0, bad_type = 0, bad_ind = 0;
 	for (size_t i = 0; i < rows; i++) {
 		const float *row = x + i * n_cols;
@@ -801,7 +803,7 @@ WFAD_TEST(features_context_values_by_hand)
 	const size_t run2[] = {2};
 	CHECK_OK(wfad_features_context_values(&fz, &ds, run2, 1, v, &err), &err);
 	const double s = 1.4826 * 0.5, tol = 1e-9;
-#define CV(node, idx) v[(node) * WFAD_CTX_VALUES + (idx)]
+#define CV(node, idx) v[(node)*WFAD_CTX_VALUES + (idx)]
 	CHECK_NEAR(CV(1, WFAD_CTX_Z + WFAD_CTX_RUNTIME), 2.5 / s, tol);
 	CHECK_NEAR(CV(2, WFAD_CTX_Z + WFAD_CTX_RUNTIME), -0.5 / s, tol);
 	CHECK_NEAR(CV(3, WFAD_CTX_Z + WFAD_CTX_RUNTIME), 1.5 / s, tol);

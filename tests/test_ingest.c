@@ -259,14 +259,15 @@ WFAD_TEST(csv_bad_input_gets_line_and_reason)
 		 WFAD_EPARSE, 2, "execute_start: 'soon' is not a number"},
 		{"unknown job id", "zzz,None,auxiliary,1,2,3,4,1,h\n", WFAD_EINVAL, 2, "'zzz'"},
 		{"duplicate job id",
-		 "create_dir_x,None,auxiliary,1,2,3,4,1,h\ncreate_dir_x,None,auxiliary,1,2,3,4,1,h\n",
+		 "create_dir_x,None,auxiliary,1,2,3,4,1,h\ncreate_dir_x,None,auxiliary,1,2,3,4,1,"
+		 "h\n",
 		 WFAD_EINVAL, 3, "twice"},
 		{"two labels in one run",
 		 "create_dir_x,None,auxiliary,1,2,3,4,1,h\na_ID01,cpu_2,compute,4,5,6,16,10,w1\n"
 		 "b_ID02,hdd_5,compute,4,5,6,9,3,w2\n",
 		 WFAD_EINVAL, 4, "differs"},
-		{"unterminated quote", "create_dir_x,None,auxiliary,1,2,3,4,1,\"h\n", WFAD_EPARSE, 2,
-		 "unterminated"},
+		{"unterminated quote", "create_dir_x,None,auxiliary,1,2,3,4,1,\"h\n", WFAD_EPARSE,
+		 2, "unterminated"},
 		{"unknown job type", "create_dir_x,None,daemon,1,2,3,4,1,h\n", WFAD_EPARSE, 2,
 		 "job type"},
 	};
@@ -291,7 +292,8 @@ WFAD_TEST(csv_bad_input_gets_line_and_reason)
 WFAD_TEST(csv_binary_and_huge_lines_are_refused)
 {
 	struct wfad_error err = {0};
-	char bin[64] = "\x7f" "ELF\x02\x01\x01";
+	char bin[64] = "\x7f"
+		       "ELF\x02\x01\x01";
 	struct wfad_dataset ds;
 	wfad_dataset_init(&ds);
 	CHECK_OK(wfad_dag_json_parse(&ds, tiny_dag, strlen(tiny_dag), "t.json", &err), &err);

@@ -112,7 +112,7 @@ WFAD_TEST(nn_gemm_matches_reference)
 	struct wfad_rng rng;
 	wfad_rng_seed(&rng, 11);
 	static const size_t shapes[][3] = {
-		{1, 1, 1},    {3, 17, 5},  {37, 64, 46}, {256, 1, 64}, {5, 3, 200},
+		{1, 1, 1},      {3, 17, 5},   {37, 64, 46},  {256, 1, 64},  {5, 3, 200},
 		{130, 70, 300}, {8, 16, 128}, {17, 33, 129}, {64, 46, 256}, {2, 100, 7},
 	};
 	/* every build the CPU can run: AVX-512, AVX2+FMA, baseline SSE2 */
@@ -485,7 +485,8 @@ WFAD_TEST(nn_adamw_converges_on_quadratic)
 			pd[i] *= 1.0 - lr * wd;
 			md[i] = 0.9 * md[i] + 0.1 * gi;
 			vd[i] = 0.999 * vd[i] + 0.001 * gi * gi;
-			double mhat = md[i] / (1.0 - pow(0.9, t)), vhat = vd[i] / (1.0 - pow(0.999, t));
+			double mhat = md[i] / (1.0 - pow(0.9, t)),
+			       vhat = vd[i] / (1.0 - pow(0.999, t));
 			pd[i] -= lr * mhat / (sqrt(vhat) + 1e-8);
 			worst_rel = fmax(worst_rel, fabs(blk.param[i] - pd[i]) / fabs(pd[i]));
 		}

@@ -148,7 +148,8 @@ WFAD_TEST(pegasus_jobstate_bad_lines)
 		long line, column;
 	} cases[] = {
 		/* A non-numeric timestamp on line 3 (line 2 is blank). */
-		{"1677911023 INTERNAL *** DAGMAN_STARTED 1.0 ***\n\nabc ls SUBMIT 3.0 x - 2\n", 3, 1},
+		{"1677911023 INTERNAL *** DAGMAN_STARTED 1.0 ***\n\nabc ls SUBMIT 3.0 x - 2\n", 3,
+		 1},
 		{"1677911044 ls SUBMIT 3.0 condorpool - two\n", 1, 39},
 		{"1677911044 ls\n", 1, 12},
 		{"1 ls SUBMIT 3.0 condorpool - 2 extra\n", 1, 32},
@@ -330,9 +331,10 @@ WFAD_TEST(pegasus_time_iso8601)
 	CHECK_NEAR(t, 0, 0);
 	CHECK(wfad_pegasus_parse_time("2024-02-29T12:00:00Z", 20, &t)); /* leap day */
 	CHECK_NEAR(t, 1709208000, 0);
-	const char *bad[] = {"2023-03-04T00:00:00", "2023-13-04T00:00:00Z", "2023-03-04T24:00:00Z",
-			     "2023-03-04T00:00:00.Z", "2023-03-04", "2023-03-04T00:00:00+5",
-			     "2023-03-04T00:00:00Zjunk", "x023-03-04T00:00:00Z"};
+	const char *bad[] = {
+		"2023-03-04T00:00:00",      "2023-13-04T00:00:00Z", "2023-03-04T24:00:00Z",
+		"2023-03-04T00:00:00.Z",    "2023-03-04",           "2023-03-04T00:00:00+5",
+		"2023-03-04T00:00:00Zjunk", "x023-03-04T00:00:00Z"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CHECK(!wfad_pegasus_parse_time(bad[i], strlen(bad[i]), &t));
 }
@@ -374,38 +376,39 @@ WFAD_TEST(pegasus_kickstart_sample_record)
 
 WFAD_TEST(pegasus_kickstart_clustered_with_noise)
 {
-	const char *text = "#@ 1 stdout\n"
-			   "plain stdout text\n"
-			   "- invocation: True\n"
-			   "  transformation: \"a\"\n"
-			   "  hostname: w1\n"
-			   "  mainjob:\n"
-			   "    usage:\n"
-			   "      utime: 1.5\n"
-			   "      stime: 0.25\n"
-			   "    status:\n"
-			   "      raw: 512\n"
-			   "      regular_exitcode: 2\n"
-			   "  files:\n"
-			   "    stdout:\n"
-			   "      data: |\n"
-			   "        text in a block\n"
-			   "\n"
-			   "        more\n"
-			   "[cluster-task id=1, start=\"2023-03-03T22:24:20.615-08:00\", status=0]\n"
-			   "- invocation: True\n"
-			   "  transformation: b\n"
-			   "  mainjob:\n"
-			   "    status:\n"
-			   "      raw: 9\n"
-			   "      signalled_signal: 9\n"
-			   "      signalled_name: KILL\n"
-			   "---------------pegasus-multipart\n"
-			   "- integrity_summary:\n"
-			   "    succeeded: 2\n"
-			   "- invocation: True\n"
-			   "  mainjob:\n"
-			   "    status: {raw: 256}\n";
+	const char *text =
+		"#@ 1 stdout\n"
+		"plain stdout text\n"
+		"- invocation: True\n"
+		"  transformation: \"a\"\n"
+		"  hostname: w1\n"
+		"  mainjob:\n"
+		"    usage:\n"
+		"      utime: 1.5\n"
+		"      stime: 0.25\n"
+		"    status:\n"
+		"      raw: 512\n"
+		"      regular_exitcode: 2\n"
+		"  files:\n"
+		"    stdout:\n"
+		"      data: |\n"
+		"        text in a block\n"
+		"\n"
+		"        more\n"
+		"[cluster-task id=1, start=\"2023-03-03T22:24:20.615-08:00\", status=0]\n"
+		"- invocation: True\n"
+		"  transformation: b\n"
+		"  mainjob:\n"
+		"    status:\n"
+		"      raw: 9\n"
+		"      signalled_signal: 9\n"
+		"      signalled_name: KILL\n"
+		"---------------pegasus-multipart\n"
+		"- integrity_summary:\n"
+		"    succeeded: 2\n"
+		"- invocation: True\n"
+		"  mainjob:\n"
+		"    status: {raw: 256}\n";
 	struct wfad_arena ar;
 	wfad_arena_init(&ar);
 	struct wfad_kickstart ks = {0};
@@ -454,8 +457,8 @@ WFAD_TEST(pegasus_kickstart_bad_input)
 		wfad_arena_init(&ar);
 		struct wfad_kickstart ks = {0};
 		struct wfad_error err = {0};
-		CHECK_INT(wfad_pegasus_parse_kickstart(cases[i].text, strlen(cases[i].text), "k.out",
-						       &ar, &ks, &err),
+		CHECK_INT(wfad_pegasus_parse_kickstart(cases[i].text, strlen(cases[i].text),
+						       "k.out", &ar, &ks, &err),
 			  cases[i].status);
 		CHECK_INT(err.line, cases[i].line);
 		CHECK(ks.inv == NULL);
@@ -739,7 +742,8 @@ WFAD_TEST(pegasus_load_rejects_cycle_and_bad_lines)
 	snprintf(sub, sizeof(sub), "%s/00", dir);
 	CHECK_INT(mkdir(sub, 0755), 0);
 	write_file(dir, "w.dag", "JOB a 00/a.sub\n");
-	write_file(dir, "jobstate.log", "1 INTERNAL *** DAGMAN_STARTED 1.0 ***\n2 a SUBMIT 1.0 s - 1\n");
+	write_file(dir, "jobstate.log",
+		   "1 INTERNAL *** DAGMAN_STARTED 1.0 ***\n2 a SUBMIT 1.0 s - 1\n");
 	write_file(sub, "a.out.000", "- invocation: True\n  hostname: h0\n");
 	write_file(sub, "a.out.001", "not yaml at all\n");
 	wfad_dataset_init(&ds);
@@ -766,8 +770,7 @@ static void make_levels(const char *top, int levels)
 	for (int i = 0; i < levels; i++) {
 		bool plan = i + 1 < levels;
 		char dag[512];
-		snprintf(dag, sizeof(dag),
-			 "JOB leaf_ID0000001 00/00/leaf_ID0000001.sub\n%s",
+		snprintf(dag, sizeof(dag), "JOB leaf_ID0000001 00/00/leaf_ID0000001.sub\n%s",
 			 plan ? "JOB pegasus-plan_x 00/00/pegasus-plan_x.sub\n"
 				"SCRIPT PRE pegasus-plan_x pre.sh --relative-submit-dir r/sub_x "
 				"--basename w\n"
@@ -949,7 +952,8 @@ WFAD_TEST(stampede_hierarchical_flattened)
 	struct wfad_dataset ds;
 	wfad_dataset_init(&ds);
 	struct wfad_error err = {0};
-	CHECK_OK(wfad_stampede_load(PG "/hierarchical_wf_success/hierarchical-workflow-0.stampede.db",
+	CHECK_OK(wfad_stampede_load(PG
+				    "/hierarchical_wf_success/hierarchical-workflow-0.stampede.db",
 				    &ds, &err),
 		 &err);
 	/* job_instance 5 (the plan job) has subwf_id 2: wf 2's 15 jobs are flattened, giving
@@ -994,8 +998,9 @@ WFAD_TEST(stampede_bad_input)
 	wfad_dataset_init(&ds);
 	struct wfad_error err = {0};
 	/* Not SQLite at all. */
-	write_file(dir, "text.db", "this is not an SQLite database, just text that is long "
-				   "enough to fill a header of one hundred bytes or so..........\n");
+	write_file(dir, "text.db",
+		   "this is not an SQLite database, just text that is long "
+		   "enough to fill a header of one hundred bytes or so..........\n");
 	char path[256];
 	snprintf(path, sizeof(path), "%s/text.db", dir);
 	CHECK_INT(wfad_stampede_load(path, &ds, &err), WFAD_EFORMAT);

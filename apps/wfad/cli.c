@@ -35,8 +35,7 @@ static const struct cli_option *find_long(const struct cli_command *cmd, const c
 	return NULL;
 }
 
-int cli_parse(const struct cli_command *cmd, int argc, char **argv, const char **pos,
-	      size_t *n_pos)
+int cli_parse(const struct cli_command *cmd, int argc, char **argv, const char **pos, size_t *n_pos)
 {
 	*n_pos = 0;
 	bool only_pos = false;
@@ -78,8 +77,8 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, const char *
 				}
 				val = argv[++i];
 			} else if (!o->arg && val) {
-				fprintf(stderr, "wfad %s: option '--%s' takes no value\n", cmd->name,
-					o->name);
+				fprintf(stderr, "wfad %s: option '--%s' takes no value\n",
+					cmd->name, o->name);
 				return EXIT_USAGE;
 			}
 			*o->value = o->arg ? val : "1";

@@ -4,9 +4,14 @@
 
 int cmd_detectors(int argc, char **argv)
 {
-	const struct cli_command cmd = {"detectors", "", "Lists the job-level detectors and the "
-				       "run-level classifiers (--task run).",
-					NULL, 0, 0, 0};
+	const struct cli_command cmd = {"detectors",
+					"",
+					"Lists the job-level detectors and the "
+					"run-level classifiers (--task run).",
+					NULL,
+					0,
+					0,
+					0};
 	const char *pos[1];
 	size_t n_pos;
 	int rc = cli_parse(&cmd, argc, argv, pos, &n_pos);

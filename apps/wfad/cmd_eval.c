@@ -52,7 +52,8 @@ static void print_job_results(const struct wfad_dataset *ds, const struct wfad_e
 {
 	static const char *const fit_names[] = {"all", "normal"};
 	if (strcmp(format, "json") == 0) {
-		printf("{\"workflow\": \"%s\", \"task\": \"job\", \"split\": \"run\", \"seeds\": %u, "
+		printf("{\"workflow\": \"%s\", \"task\": \"job\", \"split\": \"run\", \"seeds\": "
+		       "%u, "
 		       "\"features\": \"%s\", \"fit_on\": \"%s\", \"results\": [",
 		       ds->workflow, o->seeds, wfad_feature_set_name(o->features),
 		       fit_names[o->fit_on]);
@@ -79,10 +80,14 @@ static void print_job_results(const struct wfad_dataset *ds, const struct wfad_e
 			const struct {
 				const char *name;
 				const double *v;
-			} m[] = {{"roc_auc", r->roc_auc},     {"average_precision", r->average_precision},
-				 {"precision_at_k", r->precision_at_k}, {"precision", r->precision},
-				 {"recall", r->recall},       {"f1", r->f1},
-				 {"fit_seconds", r->fit_seconds}, {"score_seconds", r->score_seconds}};
+			} m[] = {{"roc_auc", r->roc_auc},
+				 {"average_precision", r->average_precision},
+				 {"precision_at_k", r->precision_at_k},
+				 {"precision", r->precision},
+				 {"recall", r->recall},
+				 {"f1", r->f1},
+				 {"fit_seconds", r->fit_seconds},
+				 {"score_seconds", r->score_seconds}};
 			for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 				struct wfad_stat s = wfad_stat_of(m[i].v, r->seeds);
 				printf("%s,%s,%s,%s,%u,%s,", ds->workflow, r->detector,
@@ -190,14 +195,18 @@ int cmd_eval(int argc, char **argv)
 		{"dag", 0, "FILE", "DAG JSON for a run CSV, zip or folder", &dag},
 	};
 	const struct cli_command cmd = {
-		"eval", "PATH --workflow W --detector D[,D...] [options]",
+		"eval",
+		"PATH --workflow W --detector D[,D...] [options]",
 		"Evaluates detectors with the run-split protocol: for each seed, runs are split "
 		"60/20/20\ninto train/validation/test, stratified by run label; detectors fit on "
 		"the training runs,\nthresholds are chosen on validation, and ROC-AUC, average "
 		"precision, precision@k\n(k = anomalous test jobs) and F1 at the threshold are "
 		"computed over all test jobs.\nMean and standard deviation over the seeds. "
 		"--task run classifies whole runs.",
-		options, sizeof(options) / sizeof(options[0]), 1, 1};
+		options,
+		sizeof(options) / sizeof(options[0]),
+		1,
+		1};
 	const char *pos[1];
 	size_t n_pos;
 	int rc = cli_parse(&cmd, argc, argv, pos, &n_pos);
@@ -224,8 +233,7 @@ int cmd_eval(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct wfad_eval_options o = {0};
-	if ((rc = cli_parse_model_options(features, norm, fit_on, &o.features, &o.norm,
-					  &o.fit_on)))
+	if ((rc = cli_parse_model_options(features, norm, fit_on, &o.features, &o.norm, &o.fit_on)))
 		return rc;
 	char *list = strdup(detectors);
 	const char *names[32];
@@ -243,8 +251,8 @@ int cmd_eval(int argc, char **argv)
 		o.progress = progress_tty;
 	}
 	struct wfad_collection c = {0};
-	struct wfad_load_options lo = {.workflow = workflow, .dag_path = dag,
-				       .threads = o.params.threads};
+	struct wfad_load_options lo = {
+		.workflow = workflow, .dag_path = dag, .threads = o.params.threads};
 	struct wfad_error err;
 	wfad_error_clear(&err);
 	if (wfad_load(pos[0], &lo, &c, &err) != WFAD_OK) {

@@ -39,7 +39,8 @@ int cli_eval_runs(const struct wfad_dataset *ds, const struct wfad_eval_options 
 		return EXIT_DATA;
 	}
 	if (strcmp(format, "json") == 0) {
-		printf("{\"workflow\": \"%s\", \"task\": \"run\", \"split\": \"run\", \"seeds\": %u, "
+		printf("{\"workflow\": \"%s\", \"task\": \"run\", \"split\": \"run\", \"seeds\": "
+		       "%u, "
 		       "\"results\": [",
 		       ds->workflow, o->seeds);
 		for (size_t d = 0; d < o->n_detectors; d++) {
@@ -78,7 +79,8 @@ int cli_eval_runs(const struct wfad_dataset *ds, const struct wfad_eval_options 
 				 {"fit_seconds", r->fit_seconds}};
 			for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 				struct wfad_stat s = wfad_stat_of(m[i].v, r->seeds);
-				printf("%s,%s,%u,%s,", ds->workflow, r->detector, r->seeds, m[i].name);
+				printf("%s,%s,%u,%s,", ds->workflow, r->detector, r->seeds,
+				       m[i].name);
 				if (s.n)
 					printf("%.6f,%.6f\n", s.mean, s.std);
 				else

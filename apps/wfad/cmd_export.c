@@ -44,9 +44,9 @@ static void put_json_string(FILE *out, const char *s)
 	putc('"', out);
 }
 
-static const char *const text_columns[] = {"workflow",       "run_id",     "run_label", "job_id",
-					   "type",           "transformation", "host",    "site"};
-static const char *const tail_columns[] = {"exit_code", "attempts", "failed", "clustered",
+static const char *const text_columns[] = {"workflow", "run_id",         "run_label", "job_id",
+					   "type",     "transformation", "host",      "site"};
+static const char *const tail_columns[] = {"exit_code", "attempts", "failed",       "clustered",
 					   "depth",     "label",    "anomaly_class"};
 
 static void write_header(FILE *out)
@@ -99,8 +99,8 @@ static void write_job(FILE *out, bool jsonl, const struct wfad_dataset *ds,
 			fputs(num, out);
 		}
 	}
-	long long tail[] = {j->exit_code, j->attempts, j->failed, j->clustered,
-			    ds->dag.depth[node], j->label};
+	long long tail[] = {j->exit_code, j->attempts,         j->failed,
+			    j->clustered, ds->dag.depth[node], j->label};
 	for (size_t i = 0; i < sizeof(tail) / sizeof(*tail); i++) {
 		if (jsonl)
 			fprintf(out, ",\"%s\":", tail_columns[i]);
@@ -134,12 +134,17 @@ int cmd_export(int argc, char **argv)
 		{"run", 0, "ID", "only this run", &run},
 	};
 	const struct cli_command cmd = {
-		"export", "PATH [options]",
-		"Writes the normalised job table: one row per job with workflow, run, job id, type,\n"
+		"export",
+		"PATH [options]",
+		"Writes the normalised job table: one row per job with workflow, run, job id, "
+		"type,\n"
 		"transformation, host, site, the Pegasus timestamps and delays, bytes, kickstart\n"
 		"counters, exit code, attempts, DAG depth, label (0/1) and anomaly class.\n"
 		"Missing values are empty (csv) or null (jsonl).",
-		options, sizeof(options) / sizeof(options[0]), 1, 1};
+		options,
+		sizeof(options) / sizeof(options[0]),
+		1,
+		1};
 	const char *pos[1];
 	size_t n_pos;
 	int rc = cli_parse(&cmd, argc, argv, pos, &n_pos);

@@ -77,16 +77,22 @@ int cmd_info(int argc, char **argv)
 	const char *format = "table", *workflow = NULL, *dag = NULL, *run = NULL;
 	const struct cli_option options[] = {
 		{"format", 'f', "FMT", "table (default) or json", &format},
-		{"workflow", 'w', "NAME", "only this workflow (1000-genome = 1000genome)", &workflow},
+		{"workflow", 'w', "NAME", "only this workflow (1000-genome = 1000genome)",
+		 &workflow},
 		{"dag", 0, "FILE", "DAG JSON for a run CSV, zip or folder of CSVs", &dag},
 		{"run", 0, "ID", "only this run", &run},
 	};
 	const struct cli_command cmd = {
-		"info", "PATH [options]",
-		"Describes the workflows under PATH (a Flow-Bench root in either layout, a run CSV or "
+		"info",
+		"PATH [options]",
+		"Describes the workflows under PATH (a Flow-Bench root in either layout, a run CSV "
+		"or "
 		"zip,\na Pegasus submit directory or a stampede database): runs, jobs per run, DAG "
 		"edges,\nruns per label, jobs and anomalous jobs.",
-		options, sizeof(options) / sizeof(options[0]), 1, 1};
+		options,
+		sizeof(options) / sizeof(options[0]),
+		1,
+		1};
 	const char *pos[1];
 	size_t n_pos;
 	int rc = cli_parse(&cmd, argc, argv, pos, &n_pos);

@@ -96,12 +96,17 @@ int cmd_score(int argc, char **argv)
 		{"dag", 0, "FILE", "DAG JSON for a run CSV, zip or folder", &dag},
 	};
 	const struct cli_command cmd = {
-		"score", "--model FILE RUN_OR_PATH [options]",
+		"score",
+		"--model FILE RUN_OR_PATH [options]",
 		"Scores every job of the runs under RUN_OR_PATH with a trained model. Per job: "
 		"score,\nverdict at the model's threshold, confidence (share of normal validation "
 		"jobs scoring\nlower), the likely fault family, and the features that drove the "
-		"score. Per run:\nhow many jobs were flagged, on which hosts, and the likely fault.",
-		options, sizeof(options) / sizeof(options[0]), 1, 1};
+		"score. Per run:\nhow many jobs were flagged, on which hosts, and the likely "
+		"fault.",
+		options,
+		sizeof(options) / sizeof(options[0]),
+		1,
+		1};
 	const char *pos[1];
 	size_t n_pos;
 	int rc = cli_parse(&cmd, argc, argv, pos, &n_pos);
@@ -225,7 +230,8 @@ int cmd_score(int argc, char **argv)
 			size_t row = r * nodes + i;
 			const struct wfad_job *j = &run->jobs[i];
 			struct wfad_reason why[MAX_REASONS];
-			size_t nw = flag[row] ? wfad_model_explain(&m, ds, r, i, why, n_reasons) : 0;
+			size_t nw =
+				flag[row] ? wfad_model_explain(&m, ds, r, i, why, n_reasons) : 0;
 			double conf = wfad_model_confidence(&m, scores[row]);
 			const char *verdict = flag[row] ? "anomaly" : "normal";
 			const char *fault = flag[row] ? wfad_anomaly_name(cls[row]) : "";
@@ -254,7 +260,8 @@ int cmd_score(int argc, char **argv)
 				json_str(ds->dag.node_ids[i]);
 				printf(", \"host\": ");
 				json_str(wfad_dataset_string(ds, j->host));
-				printf(", \"score\": %.9g, \"confidence\": %.4f, \"verdict\": \"%s\"",
+				printf(", \"score\": %.9g, \"confidence\": %.4f, \"verdict\": "
+				       "\"%s\"",
 				       scores[row], conf, verdict);
 				if (flag[row])
 					printf(", \"likely_class\": \"%s\"", fault);

@@ -25,11 +25,15 @@ int cmd_train(int argc, char **argv)
 		{"dag", 0, "FILE", "DAG JSON for a run CSV, zip or folder", &dag},
 	};
 	const struct cli_command cmd = {
-		"train", "PATH --workflow W --detector D -o model.wfad [options]",
+		"train",
+		"PATH --workflow W --detector D -o model.wfad [options]",
 		"Trains a detector on the runs under PATH and writes a model file (detector, "
 		"feature\nnormaliser, threshold, calibration). A share of the runs (stratified by "
 		"label) is held\nout to choose the threshold and for early stopping.",
-		options, sizeof(options) / sizeof(options[0]), 1, 1};
+		options,
+		sizeof(options) / sizeof(options[0]),
+		1,
+		1};
 	const char *pos[1];
 	size_t n_pos;
 	int rc = cli_parse(&cmd, argc, argv, pos, &n_pos);

@@ -19,13 +19,13 @@ extern "C" {
 /* Result of every fallible call: 0 is success, negative values are errors. */
 enum wfad_status {
 	WFAD_OK = 0,
-	WFAD_ENOMEM = -1,   /* allocation failed */
-	WFAD_EIO = -2,      /* a file could not be opened, read or written */
-	WFAD_EPARSE = -3,   /* malformed input: syntax, types, column counts */
-	WFAD_EINVAL = -4,   /* inconsistent input: unknown ids, cycles, duplicates */
+	WFAD_ENOMEM = -1,    /* allocation failed */
+	WFAD_EIO = -2,       /* a file could not be opened, read or written */
+	WFAD_EPARSE = -3,    /* malformed input: syntax, types, column counts */
+	WFAD_EINVAL = -4,    /* inconsistent input: unknown ids, cycles, duplicates */
 	WFAD_ENOTFOUND = -5, /* a required file, column or entry is missing */
-	WFAD_EFORMAT = -6,  /* input of an unknown or unsupported kind */
-	WFAD_ELIMIT = -7,   /* input exceeds a documented limit (line length, sizes) */
+	WFAD_EFORMAT = -6,   /* input of an unknown or unsupported kind */
+	WFAD_ELIMIT = -7,    /* input exceeds a documented limit (line length, sizes) */
 };
 
 /* Short text for a status, e.g. "parse error". Never NULL. */
@@ -52,10 +52,10 @@ enum wfad_status wfad_error_set(struct wfad_error *err, enum wfad_status status,
 void wfad_error_format(const struct wfad_error *err, char *buf, size_t size);
 
 /* Programmer errors abort with file and line, in release builds too. */
-#define WFAD_ASSERT(cond)                                                                      \
-	do {                                                                                   \
-		if (!(cond))                                                                   \
-			wfad_assert_fail(#cond, __FILE__, __LINE__);                           \
+#define WFAD_ASSERT(cond)                                                                          \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			wfad_assert_fail(#cond, __FILE__, __LINE__);                               \
 	} while (0)
 _Noreturn void wfad_assert_fail(const char *expr, const char *file, int line);
 
@@ -63,7 +63,8 @@ _Noreturn void wfad_assert_fail(const char *expr, const char *file, int line);
 enum wfad_log_level { WFAD_LOG_DEBUG, WFAD_LOG_INFO, WFAD_LOG_WARN, WFAD_LOG_ERROR };
 typedef void (*wfad_log_fn)(enum wfad_log_level level, const char *message, void *user);
 void wfad_log_set_handler(wfad_log_fn fn, void *user);
-void wfad_log(enum wfad_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void wfad_log(enum wfad_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Arena: bump allocator for everything parsed from one source. Caller-owned struct:
  * zero it (or wfad_arena_init), allocate, then wfad_arena_free releases every block at once. */
@@ -86,8 +87,8 @@ char *wfad_arena_strdup(struct wfad_arena *arena, const char *s);
  * Caller-owned; strings live in the given arena, the table itself in the heap. */
 struct wfad_strings {
 	struct wfad_arena *arena;
-	char **items;    /* id -> string */
-	uint32_t *lens;  /* id -> length */
+	char **items;   /* id -> string */
+	uint32_t *lens; /* id -> length */
 	size_t count;
 	size_t cap_items;
 	uint32_t *slots; /* open addressing: id + 1, 0 = empty */
@@ -96,7 +97,8 @@ struct wfad_strings {
 void wfad_strings_init(struct wfad_strings *s, struct wfad_arena *arena);
 void wfad_strings_free(struct wfad_strings *s);
 /* Interns s[0..len); writes the id to *id. */
-enum wfad_status wfad_strings_intern(struct wfad_strings *s, const char *str, size_t len, uint32_t *id);
+enum wfad_status wfad_strings_intern(struct wfad_strings *s, const char *str, size_t len,
+				     uint32_t *id);
 /* Looks up without inserting; returns false when absent. */
 bool wfad_strings_find(const struct wfad_strings *s, const char *str, size_t len, uint32_t *id);
 

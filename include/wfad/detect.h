@@ -16,29 +16,29 @@ extern "C" {
  * their feature rows. Row r * ds->dag.n_nodes + i is DAG node i of run runs[r]. Borrowed. */
 struct wfad_jobset {
 	const struct wfad_dataset *ds;
-	const size_t *runs;   /* indices into ds->runs */
+	const size_t *runs; /* indices into ds->runs */
 	size_t n_runs;
-	size_t n;             /* rows: n_runs * ds->dag.n_nodes */
-	size_t d;             /* feature columns */
-	const float *x;       /* n x d, row-major; finite (the featurizer guarantees it) */
-	const uint8_t *y;     /* n labels, 1 = anomalous; NULL when unknown */
+	size_t n;                   /* rows: n_runs * ds->dag.n_nodes */
+	size_t d;                   /* feature columns */
+	const float *x;             /* n x d, row-major; finite (the featurizer guarantees it) */
+	const uint8_t *y;           /* n labels, 1 = anomalous; NULL when unknown */
 	const char *const *columns; /* d column names (for explanations); may be NULL */
 };
 
 /* Knobs shared by the detectors; 0 (or 0.0) means "the detector's default". */
 struct wfad_detector_params {
 	uint64_t seed;
-	unsigned threads;     /* 0 = one per CPU; results do not depend on it */
-	int n_trees;          /* iforest (100), gbdt (300) */
-	int sample_size;      /* iforest subsample (256) */
-	int k;                /* knn / lof neighbours (5 / 20) */
-	int bins;             /* hbos (10) */
-	int hidden;           /* ae / mlp / gcn hidden width (64) */
-	int epochs;           /* ae / mlp / gcn max epochs */
-	int batch;            /* mini-batch size (runs or jobs, per detector) */
-	double lr;            /* learning rate */
-	double weight_decay;  /* AdamW weight decay */
-	int patience;         /* early-stopping patience in epochs */
+	unsigned threads;    /* 0 = one per CPU; results do not depend on it */
+	int n_trees;         /* iforest (100), gbdt (300) */
+	int sample_size;     /* iforest subsample (256) */
+	int k;               /* knn / lof neighbours (5 / 20) */
+	int bins;            /* hbos (10) */
+	int hidden;          /* ae / mlp / gcn hidden width (64) */
+	int epochs;          /* ae / mlp / gcn max epochs */
+	int batch;           /* mini-batch size (runs or jobs, per detector) */
+	double lr;           /* learning rate */
+	double weight_decay; /* AdamW weight decay */
+	int patience;        /* early-stopping patience in epochs */
 	/* Progress for long fits: called with (done, total) now and then; may be NULL. */
 	void (*progress)(void *user, size_t done, size_t total);
 	void *progress_user;
@@ -60,7 +60,8 @@ struct wfad_detector_ops {
 	const char *summary; /* one line for --help */
 	unsigned flags;
 	/* Allocates an unfitted detector. */
-	enum wfad_status (*create)(const struct wfad_detector_params *p, struct wfad_detector **out);
+	enum wfad_status (*create)(const struct wfad_detector_params *p,
+				   struct wfad_detector **out);
 	/* Fits on train; valid (may be NULL) is for early stopping and is never trained on. On
 	 * failure the detector stays unfitted and err says why. */
 	enum wfad_status (*fit)(struct wfad_detector *det, const struct wfad_jobset *train,

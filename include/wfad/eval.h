@@ -22,11 +22,9 @@ struct wfad_prf {
 	size_t flagged;
 };
 /* Scores >= threshold are flagged. */
-struct wfad_prf wfad_metrics_prf(const double *score, const uint8_t *y, size_t n,
-				 double threshold);
+struct wfad_prf wfad_metrics_prf(const double *score, const uint8_t *y, size_t n, double threshold);
 /* The threshold (one of the scores) that maximises F1 on (score, y); *f1 gets that F1. */
-double wfad_metrics_best_f1_threshold(const double *score, const uint8_t *y, size_t n,
-				      double *f1);
+double wfad_metrics_best_f1_threshold(const double *score, const uint8_t *y, size_t n, double *f1);
 
 /* Runs split into train / validation / test, stratified by run label. Caller-owned; free
  * with wfad_split_free (accepts a zeroed struct). Indices are into ds->runs, ascending. */

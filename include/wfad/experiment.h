@@ -14,9 +14,9 @@ struct wfad_eval_options {
 	enum wfad_feature_set features;
 	enum wfad_norm norm;
 	enum wfad_fit_on fit_on;
-	unsigned seeds;       /* seeds 0 .. seeds-1 (default 5) */
-	double train_frac;    /* 0.6 */
-	double valid_frac;    /* 0.2 */
+	unsigned seeds;                     /* seeds 0 .. seeds-1 (default 5) */
+	double train_frac;                  /* 0.6 */
+	double valid_frac;                  /* 0.2 */
 	struct wfad_detector_params params; /* params.seed is set per seed */
 	/* Called before each fit with a short label ("iforest seed 2"), done and total fits. */
 	void (*progress)(void *user, const char *what, size_t done, size_t total);

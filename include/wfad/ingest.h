@@ -29,10 +29,10 @@ struct wfad_load_options {
 			       * for any count */
 };
 
-/* Loads whatever PATH designates: a Flow-Bench root (parsed/<label>/ CSVs and/or data/<workflow>.zip with
- * adjacency_list_dags/), a single CSV or zip (needs opt->dag_path), a Pegasus submit
- * directory (braindump.yml / jobstate.log), or a stampede SQLite database. Datasets come out
- * sorted by workflow name, runs by id. On failure *out is untouched and err says where. */
+/* Loads whatever PATH designates: a Flow-Bench root (parsed/<label>/ CSVs and/or
+ * data/<workflow>.zip with adjacency_list_dags/), a single CSV or zip (needs opt->dag_path), a
+ * Pegasus submit directory (braindump.yml / jobstate.log), or a stampede SQLite database. Datasets
+ * come out sorted by workflow name, runs by id. On failure *out is untouched and err says where. */
 enum wfad_status wfad_load(const char *path, const struct wfad_load_options *opt,
 			   struct wfad_collection *out, struct wfad_error *err);
 
@@ -52,12 +52,12 @@ typedef long (*wfad_read_fn)(void *ctx, char *buf, size_t cap);
  * it from the anomaly_type column (the one value that is not "None", else "normal").
  * run_id names the run. Every DAG node must appear exactly once. */
 enum wfad_status wfad_flowbench_read_run(struct wfad_dataset *ds, wfad_read_fn read, void *ctx,
-					 const char *source, const char *run_id,
-					 const char *label, struct wfad_error *err);
+					 const char *source, const char *run_id, const char *label,
+					 struct wfad_error *err);
 /* Same, from a memory buffer (used by the fuzz harness and tests). */
 enum wfad_status wfad_flowbench_parse_run(struct wfad_dataset *ds, const char *buf, size_t len,
-					  const char *source, const char *run_id,
-					  const char *label, struct wfad_error *err);
+					  const char *source, const char *run_id, const char *label,
+					  struct wfad_error *err);
 
 /* Pegasus submit directory: one run; the DAG from JOB and PARENT/CHILD lines of the .dag
  * file (sub-workflows of pegasus-plan jobs flattened as "<job>_<pegasus-plan job>"),

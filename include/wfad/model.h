@@ -24,8 +24,8 @@ struct wfad_model_options {
 
 /* How the threshold was chosen. */
 enum wfad_threshold_rule {
-	WFAD_THRESHOLD_MAX_F1,      /* maximises F1 on the validation runs' jobs */
-	WFAD_THRESHOLD_NORMAL_Q99,  /* 99th percentile of normal validation (or training) jobs */
+	WFAD_THRESHOLD_MAX_F1,     /* maximises F1 on the validation runs' jobs */
+	WFAD_THRESHOLD_NORMAL_Q99, /* 99th percentile of normal validation (or training) jobs */
 };
 
 /* Per transformation: medians and MADs of the raw delays, for explanations. */
@@ -45,15 +45,15 @@ struct wfad_model {
 	struct wfad_detector_params params;
 	enum wfad_fit_on fit_on;
 	enum wfad_threshold_rule rule;
-	double threshold;        /* scores >= threshold are flagged */
-	double *calib;           /* sorted scores of normal validation jobs (<= 2000) */
+	double threshold; /* scores >= threshold are flagged */
+	double *calib;    /* sorted scores of normal validation jobs (<= 2000) */
 	size_t n_calib;
 	struct wfad_model_tstats *tstats; /* sorted by name */
 	size_t n_tstats;
-	float *tcol_median;      /* n_tstats x d: median feature row of each transformation */
-	float *class_centroid;   /* per anomaly family (enum wfad_anomaly) x d; NaN = unseen */
+	float *tcol_median;    /* n_tstats x d: median feature row of each transformation */
+	float *class_centroid; /* per anomaly family (enum wfad_anomaly) x d; NaN = unseen */
 	char workflow[128];
-	uint64_t dag_hash;       /* hash of the DAG's node ids in order */
+	uint64_t dag_hash; /* hash of the DAG's node ids in order */
 	uint32_t n_nodes;
 	size_t n_train_jobs;
 };
@@ -82,12 +82,12 @@ double wfad_model_confidence(const struct wfad_model *m, double score);
 
 /* One reason for a verdict. */
 struct wfad_reason {
-	char feature[64];  /* column or raw quantity, e.g. "runtime" */
-	double value;      /* the job's raw value (NaN when not a raw quantity) */
-	double typical;    /* the median of its transformation in the training data (or NaN) */
+	char feature[64];    /* column or raw quantity, e.g. "runtime" */
+	double value;        /* the job's raw value (NaN when not a raw quantity) */
+	double typical;      /* the median of its transformation in the training data (or NaN) */
 	double contribution; /* score drop when the feature is set to its typical value */
 	double feature_value, feature_typical; /* in feature (scaled) units; NaN for raw reasons */
-	char text[200];    /* "runtime 1022 s, 4.1x the median of individuals jobs (249 s)" */
+	char text[200]; /* "runtime 1022 s, 4.1x the median of individuals jobs (249 s)" */
 };
 
 /* Explains the score of DAG node `node` of run ds->runs[run]: up to max reasons, the
@@ -97,8 +97,8 @@ size_t wfad_model_explain(const struct wfad_model *m, const struct wfad_dataset 
 
 /* The likely anomaly family of a job (WFAD_ANOMALY_NONE when the model has no class
  * information): nearest class centroid of the training anomalies in feature space. */
-enum wfad_anomaly wfad_model_guess_class(const struct wfad_model *m,
-					 const struct wfad_dataset *ds, size_t run, size_t node);
+enum wfad_anomaly wfad_model_guess_class(const struct wfad_model *m, const struct wfad_dataset *ds,
+					 size_t run, size_t node);
 
 /* Model files: magic "WFADMDL", format version, then the parts; a truncated, corrupt or
  * foreign file is WFAD_EFORMAT / WFAD_EPARSE with a message naming the file. */

@@ -65,9 +65,8 @@ void wfad_nn_gemm_ref(bool trans_a, bool trans_b, size_t m, size_t n, size_t k,
  * are bitwise reproducible on a given CPU, and an element of C does not depend on how many
  * rows share the call (scoring one row or a batch gives the same bits). Uses 36 KiB of stack
  * for packed panels; allocates nothing. */
-void wfad_nn_gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k,
-		  const float *restrict a, size_t lda, const float *restrict b, size_t ldb,
-		  float *restrict c, size_t ldc);
+void wfad_nn_gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, const float *restrict a,
+		  size_t lda, const float *restrict b, size_t ldb, float *restrict c, size_t ldc);
 
 /* Instruction sets of the kernels above. */
 enum wfad_nn_isa { WFAD_NN_ISA_BASELINE, WFAD_NN_ISA_AVX2, WFAD_NN_ISA_AVX512 };
@@ -88,8 +87,8 @@ enum wfad_nn_init {
 };
 
 /* w[fan_in x fan_out] = uniform draws from rng in the kind's bound, in row-major order. */
-void wfad_nn_init_uniform(float *restrict w, size_t fan_in, size_t fan_out,
-			  enum wfad_nn_init kind, struct wfad_rng *rng);
+void wfad_nn_init_uniform(float *restrict w, size_t fan_in, size_t fan_out, enum wfad_nn_init kind,
+			  struct wfad_rng *rng);
 
 /* ---- Dense layer (nn/dense.c) -----------------------------------------------------------
  * y = x * w + b with w stored [in x out] (the transpose of PyTorch's weight). */
@@ -168,8 +167,8 @@ void wfad_nn_mse_backward(size_t n, const float *restrict p, const float *restri
 			  float *restrict dp);
 /* out[rows] = mean over the cols of row r of (p - t)^2, in double: per-row reconstruction
  * error. p, t are [rows x cols]. */
-void wfad_nn_mse_rows(size_t rows, size_t cols, const float *restrict p,
-		      const float *restrict t, double *restrict out);
+void wfad_nn_mse_rows(size_t rows, size_t cols, const float *restrict p, const float *restrict t,
+		      double *restrict out);
 
 /* ---- AdamW (nn/adamw.c) ------------------------------------------------------------------ */
 
@@ -206,7 +205,7 @@ double wfad_nn_clip_grad_norm(struct wfad_nn_block *blk, double max_norm);
 struct wfad_nn_mlp {
 	size_t n_layers;
 	size_t dims[WFAD_NN_MLP_MAX_LAYERS + 1]; /* dims[0] inputs ... dims[n_layers] outputs */
-	float dropout;                            /* probability, applied only in training */
+	float dropout;                           /* probability, applied only in training */
 	struct wfad_nn_dense layer[WFAD_NN_MLP_MAX_LAYERS];
 	struct wfad_nn_block block;
 };
@@ -228,8 +227,8 @@ struct wfad_nn_mlp_act {
 /* Plans and allocates the parameters of a 1 <= n_layers <= WFAD_NN_MLP_MAX_LAYERS stack with
  * widths dims[0..n_layers] (all > 0), 0 <= dropout < 1 (asserted). Parameters start at 0;
  * call wfad_nn_mlp_init_params. Caller-owned struct; WFAD_ENOMEM leaves *net zeroed. */
-enum wfad_status wfad_nn_mlp_create(struct wfad_nn_mlp *net, size_t n_layers,
-				    const size_t *dims, float dropout);
+enum wfad_status wfad_nn_mlp_create(struct wfad_nn_mlp *net, size_t n_layers, const size_t *dims,
+				    float dropout);
 void wfad_nn_mlp_free(struct wfad_nn_mlp *net); /* accepts a zeroed struct */
 void wfad_nn_mlp_init_params(struct wfad_nn_mlp *net, struct wfad_rng *rng);
 

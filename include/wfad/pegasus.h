@@ -58,16 +58,16 @@ enum wfad_jobstate wfad_jobstate_lookup(const char *word, size_t len);
 
 /* One line of jobstate.log. Strings are arena strings; optional fields are NULL or -1. */
 struct wfad_jobstate_event {
-	double ts;             /* epoch seconds (field 1) */
-	const char *job_id;    /* DAG job name, or "INTERNAL" for workflow-level lines */
+	double ts;          /* epoch seconds (field 1) */
+	const char *job_id; /* DAG job name, or "INTERNAL" for workflow-level lines */
 	enum wfad_jobstate state;
 	const char *state_word; /* the state as written, e.g. "POST_SCRIPT_FAILURE" */
-	const char *arg;       /* field 4: Condor id or status; for INTERNAL lines the word after
-				* the name (DAGMan id, exit code); NULL for "-" or absent */
-	const char *site;      /* field 5, NULL for "-" or absent */
-	double walltime;       /* field 6, NaN for "-" or absent */
-	long submit_seq;       /* field 7 (job_submit_seq), -1 for "-" or absent */
-	long line;             /* 1-based line number in the buffer */
+	const char *arg;        /* field 4: Condor id or status; for INTERNAL lines the word after
+				 * the name (DAGMan id, exit code); NULL for "-" or absent */
+	const char *site;       /* field 5, NULL for "-" or absent */
+	double walltime;        /* field 6, NaN for "-" or absent */
+	long submit_seq;        /* field 7 (job_submit_seq), -1 for "-" or absent */
+	long line;              /* 1-based line number in the buffer */
 };
 
 struct wfad_jobstate_log {
@@ -150,14 +150,14 @@ struct wfad_kickstart_invocation {
 	const char *hostname;
 	const char *resource; /* the site */
 	const char *user;
-	double start;         /* "start" (ISO 8601 with ms and TZ) as epoch seconds */
-	double duration;      /* seconds */
-	double utime, stime;  /* mainjob usage, seconds */
-	int32_t exit_code;    /* mainjob status: regular_exitcode, -signal when signalled,
-			       * decoded from "raw" when only that is present; INT32_MIN unknown */
-	long cpu_count;       /* machine cpu_count, -1 when absent */
-	double load_min1;     /* machine load_min1 */
-	long line;            /* line of the "- invocation:" record in the buffer */
+	double start;        /* "start" (ISO 8601 with ms and TZ) as epoch seconds */
+	double duration;     /* seconds */
+	double utime, stime; /* mainjob usage, seconds */
+	int32_t exit_code;   /* mainjob status: regular_exitcode, -signal when signalled,
+			      * decoded from "raw" when only that is present; INT32_MIN unknown */
+	long cpu_count;      /* machine cpu_count, -1 when absent */
+	double load_min1;    /* machine load_min1 */
+	long line;           /* line of the "- invocation:" record in the buffer */
 };
 
 struct wfad_kickstart {
@@ -172,8 +172,8 @@ struct wfad_kickstart {
  * not valid YAML or a known field has a bad value, or when there is no record at all;
  * WFAD_EFORMAT for the old XML record format. */
 enum wfad_status wfad_pegasus_parse_kickstart(const char *buf, size_t len, const char *source,
-					      struct wfad_arena *arena,
-					      struct wfad_kickstart *out, struct wfad_error *err);
+					      struct wfad_arena *arena, struct wfad_kickstart *out,
+					      struct wfad_error *err);
 
 /* Parses an ISO 8601 date-time "YYYY-MM-DD[T ]hh:mm:ss[.frac](Z|+hh:mm|+hhmm|+hh)" into epoch
  * seconds. A time zone is required. Returns false when s[0..len) is not such a time. */
@@ -195,8 +195,8 @@ struct wfad_braindump {
 /* Parses braindump.yml (a flat YAML mapping of key: "value"). Errors: WFAD_EPARSE with line
  * and column for invalid YAML or a top level that is not a mapping. */
 enum wfad_status wfad_pegasus_parse_braindump(const char *buf, size_t len, const char *source,
-					      struct wfad_arena *arena,
-					      struct wfad_braindump *out, struct wfad_error *err);
+					      struct wfad_arena *arena, struct wfad_braindump *out,
+					      struct wfad_error *err);
 
 /* ---- job timelines and runs (shared by the directory and stampede readers) --------------- */
 
@@ -217,14 +217,14 @@ struct wfad_pegasus_timeline {
 	bool synth_in_pre; /* a PRE script started and its SUBMIT has not been seen yet */
 	int final_phase;   /* phase of the latest terminal state (0 = none yet) */
 	bool failed;
-	unsigned submits;  /* SUBMIT states over all attempts */
+	unsigned submits; /* SUBMIT states over all attempts */
 };
 void wfad_pegasus_timeline_init(struct wfad_pegasus_timeline *t);
 /* Adds one state of the job. submit_seq < 0 means unknown: attempts are then counted in the
  * order the states are added (PRE_SCRIPT_STARTED, or a SUBMIT not preceded by one, starts a
  * new attempt). Workflow-level and unknown states are ignored. */
-void wfad_pegasus_timeline_add(struct wfad_pegasus_timeline *t, enum wfad_jobstate state,
-			       double ts, long submit_seq);
+void wfad_pegasus_timeline_add(struct wfad_pegasus_timeline *t, enum wfad_jobstate state, double ts,
+			       long submit_seq);
 /* Writes submit, execute_start/end, pre/post-script start/end, attempts and failed. */
 void wfad_pegasus_timeline_fill(const struct wfad_pegasus_timeline *t, struct wfad_job *job);
 

@@ -15,7 +15,7 @@ enum { WFAD_RUN_STATS = 6 }; /* runtime, stage_in, stage_out, queue, cpu time, w
 struct wfad_run_featurizer {
 	size_t n_tr;
 	char **tr_names;
-	double *median;         /* n_tr x WFAD_RUN_STATS */
+	double *median; /* n_tr x WFAD_RUN_STATS */
 	double makespan_median;
 };
 

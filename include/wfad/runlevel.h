@@ -14,7 +14,7 @@ struct wfad_run_task {
 	const struct wfad_dataset *ds;
 	const size_t *runs;
 	size_t n_runs;
-	const uint32_t *y;  /* class per run (index into classes), NULL when unknown */
+	const uint32_t *y; /* class per run (index into classes), NULL when unknown */
 	const char *const *classes;
 	size_t n_classes;
 };

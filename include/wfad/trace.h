@@ -84,17 +84,17 @@ enum wfad_anomaly wfad_anomaly_of_label(const char *label);
 
 /* One job of one run. Strings are ids into the dataset's interner (WFAD_NO_ID when unknown). */
 struct wfad_job {
-	double f[WFAD_F_COUNT];   /* NaN = missing */
-	uint32_t transformation;  /* first kickstart transformation, else derived from the job id */
-	uint32_t host;            /* kickstart hostname (the worker) */
-	uint32_t site;            /* kickstart site: local, condorpool, ... */
-	int32_t exit_code;        /* kickstart exit code, INT32_MIN when unknown */
-	uint16_t attempts;        /* submissions of this job (retries + 1); 0 = never submitted */
-	uint8_t type;             /* enum wfad_job_type */
-	uint8_t clustered;        /* 1 when kickstart ran several invocations */
-	uint8_t label;            /* 1 = anomalous (anomaly_type != None) */
-	uint8_t anomaly;          /* enum wfad_anomaly of the job's anomaly_type */
-	uint8_t failed;           /* 1 when the last attempt failed */
+	double f[WFAD_F_COUNT];  /* NaN = missing */
+	uint32_t transformation; /* first kickstart transformation, else derived from the job id */
+	uint32_t host;           /* kickstart hostname (the worker) */
+	uint32_t site;           /* kickstart site: local, condorpool, ... */
+	int32_t exit_code;       /* kickstart exit code, INT32_MIN when unknown */
+	uint16_t attempts;       /* submissions of this job (retries + 1); 0 = never submitted */
+	uint8_t type;            /* enum wfad_job_type */
+	uint8_t clustered;       /* 1 when kickstart ran several invocations */
+	uint8_t label;           /* 1 = anomalous (anomaly_type != None) */
+	uint8_t anomaly;         /* enum wfad_anomaly of the job's anomaly_type */
+	uint8_t failed;          /* 1 when the last attempt failed */
 	uint8_t pad;
 };
 
@@ -116,8 +116,8 @@ struct wfad_dag {
 	uint32_t *child_idx; /* n_edges */
 	uint32_t *parent_ptr;
 	uint32_t *parent_idx;
-	uint32_t *topo;  /* nodes in topological order (Kahn, queue seeded in node order) */
-	uint32_t *depth; /* level: hops on the longest path from a root (roots are 0) */
+	uint32_t *topo;          /* nodes in topological order (Kahn, queue seeded in node order) */
+	uint32_t *depth;         /* level: hops on the longest path from a root (roots are 0) */
 	struct wfad_strings ids; /* node id -> index */
 };
 

@@ -167,7 +167,8 @@ static enum wfad_status grow_slots(struct wfad_strings *s)
 	return WFAD_OK;
 }
 
-enum wfad_status wfad_strings_intern(struct wfad_strings *s, const char *str, size_t len, uint32_t *id)
+enum wfad_status wfad_strings_intern(struct wfad_strings *s, const char *str, size_t len,
+				     uint32_t *id)
 {
 	if (wfad_strings_find(s, str, len, id))
 		return WFAD_OK;

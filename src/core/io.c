@@ -11,7 +11,8 @@ enum wfad_status wfad_read_file(const char *path, size_t max_bytes, char **data,
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return wfad_error_set(err, WFAD_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+		return wfad_error_set(err, WFAD_EIO, path, 0, 0, "cannot open: %s",
+				      strerror(errno));
 	enum wfad_status st = WFAD_OK;
 	char *buf = NULL;
 	size_t n = 0, cap = 0;
@@ -36,8 +37,8 @@ enum wfad_status wfad_read_file(const char *path, size_t max_bytes, char **data,
 		size_t got = fread(buf + n, 1, cap - n, f);
 		n += got;
 		if (n > max_bytes) {
-			st = wfad_error_set(err, WFAD_ELIMIT, path, 0, 0, "file larger than %zu bytes",
-					    max_bytes);
+			st = wfad_error_set(err, WFAD_ELIMIT, path, 0, 0,
+					    "file larger than %zu bytes", max_bytes);
 			goto cleanup;
 		}
 		if (got == 0) {

@@ -9,7 +9,7 @@
 #include "model_internal.h"
 
 static const char *const stat_names[WFAD_MODEL_STATS] = {
-	"wms_delay", "queue_delay", "runtime", "post_script_delay",
+	"wms_delay",      "queue_delay",     "runtime", "post_script_delay",
 	"stage_in_delay", "stage_out_delay", "cpu_time"};
 
 /* The raw statistic a column is about, or -1 ("log_cpu_time" -> cpu_time). */
@@ -43,22 +43,23 @@ static void describe(struct wfad_reason *r, const char *col, int stat, const str
 	if (pooled)
 		snprintf(prefix, sizeof(prefix), "jobs on host %s: ", host[0] ? host : "?");
 	if (stat < 0 && !isnan(r->feature_value)) {
-		snprintf(r->text, sizeof(r->text), "%s%s %.3g (typical for %s: %.3g, scaled)", prefix,
-			 col, r->feature_value, tname, r->feature_typical);
+		snprintf(r->text, sizeof(r->text), "%s%s %.3g (typical for %s: %.3g, scaled)",
+			 prefix, col, r->feature_value, tname, r->feature_typical);
 	} else if (stat < 0) {
 		snprintf(r->text, sizeof(r->text), "%s%s", prefix, col);
 	} else if (isnan(r->value)) {
 		snprintf(r->text, sizeof(r->text), "%s%s missing", prefix, stat_names[stat]);
 	} else if (!isnan(r->typical) && r->typical > 0) {
-		snprintf(r->text, sizeof(r->text), "%s%s %.6g s, %.1fx the median of %s jobs (%.6g s)",
-			 pooled ? prefix : "", stat_names[stat], r->value, r->value / r->typical,
-			 tname, r->typical);
+		snprintf(r->text, sizeof(r->text),
+			 "%s%s %.6g s, %.1fx the median of %s jobs (%.6g s)", pooled ? prefix : "",
+			 stat_names[stat], r->value, r->value / r->typical, tname, r->typical);
 		if (pooled)
 			snprintf(r->text + strlen(r->text), sizeof(r->text) - strlen(r->text),
 				 " [%s]", col);
 	} else {
-		snprintf(r->text, sizeof(r->text), "%s%s %.6g s (median of %s jobs: %.6g s)", prefix,
-			 stat_names[stat], r->value, tname, isnan(r->typical) ? 0.0 : r->typical);
+		snprintf(r->text, sizeof(r->text), "%s%s %.6g s (median of %s jobs: %.6g s)",
+			 prefix, stat_names[stat], r->value, tname,
+			 isnan(r->typical) ? 0.0 : r->typical);
 	}
 }
 

@@ -102,9 +102,15 @@ static enum wfad_status set_params(BoosterHandle b, const struct wfad_detector_p
 	/* No row or column subsampling: with the hist method the trees are then a function of the
 	 * data alone, identical for every thread count (checked in the tests). */
 	const char *kv[][2] = {
-		{"objective", "binary:logistic"}, {"eval_metric", "auc"}, {"tree_method", "hist"},
-		{"max_depth", depth},             {"eta", eta},           {"scale_pos_weight", spw},
-		{"subsample", "1"},               {"colsample_bytree", "1"}, {"seed", seed},
+		{"objective", "binary:logistic"},
+		{"eval_metric", "auc"},
+		{"tree_method", "hist"},
+		{"max_depth", depth},
+		{"eta", eta},
+		{"scale_pos_weight", spw},
+		{"subsample", "1"},
+		{"colsample_bytree", "1"},
+		{"seed", seed},
 	};
 	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
 		if (XGBoosterSetParam(b, kv[i][0], kv[i][1]) != 0)
@@ -120,8 +126,8 @@ static double parse_metric(const char *res)
 }
 
 /* Checks the labels: both classes present; writes the negative / positive ratio. */
-static enum wfad_status check_labels(const struct wfad_jobset *js, const char *what,
-				     double *ratio, struct wfad_error *err)
+static enum wfad_status check_labels(const struct wfad_jobset *js, const char *what, double *ratio,
+				     struct wfad_error *err)
 {
 	if (!js->y)
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,

@@ -26,10 +26,10 @@ struct hbos {
 	size_t bins;
 	bool fitted;
 	size_t d;
-	uint64_t n;       /* training rows */
-	double *lo, *hi;  /* d: histogram range */
-	uint64_t *count;  /* d x bins */
-	double *term;     /* d x bins: -log2(density + alpha) */
+	uint64_t n;      /* training rows */
+	double *lo, *hi; /* d: histogram range */
+	uint64_t *count; /* d x bins */
+	double *term;    /* d x bins: -log2(density + alpha) */
 };
 
 WFAD_DETECTOR_REGISTER(hbos);

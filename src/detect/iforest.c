@@ -45,8 +45,8 @@ struct iforest {
 	size_t steps;     /* depth of the deepest leaf: steps that take every row to its leaf */
 	size_t *node_off; /* n_trees + 1: tree t is nodes[node_off[t], node_off[t + 1]) */
 	struct iforest_node *nodes;
-	double *path;     /* per node; at a leaf h = e + c(size): its depth plus the expected path
-			   * length of the unbuilt subtree over its training rows; 0 elsewhere */
+	double *path; /* per node; at a leaf h = e + c(size): its depth plus the expected path
+		       * length of the unbuilt subtree over its training rows; 0 elsewhere */
 };
 
 WFAD_DETECTOR_REGISTER(iforest);
@@ -94,22 +94,22 @@ static void iforest_reset(struct iforest *m)
 
 /* Per-worker scratch for growing one tree at a time. */
 struct grow_scratch {
-	uint32_t *slots;  /* Floyd sampling hash set: row + 1, 0 = empty; slot_cap entries */
+	uint32_t *slots; /* Floyd sampling hash set: row + 1, 0 = empty; slot_cap entries */
 	size_t slot_cap;
-	uint32_t *rows;   /* psi sampled row indices, partitioned in place while growing */
-	float *lo, *hi;   /* d: a node's per-feature range */
-	uint32_t *cand;   /* d: the node's non-constant features */
+	uint32_t *rows; /* psi sampled row indices, partitioned in place while growing */
+	float *lo, *hi; /* d: a node's per-feature range */
+	uint32_t *cand; /* d: the node's non-constant features */
 };
 
 struct grow_job {
 	const struct iforest *m;
-	const float *x;        /* training rows, n x d */
+	const float *x; /* training rows, n x d */
 	size_t n;
-	size_t max_nodes;      /* node slots per tree */
-	uint64_t *seeds;       /* n_trees */
-	struct iforest_node *nodes; /* n_trees x max_nodes (compacted after) */
-	double *path;               /* n_trees x max_nodes */
-	size_t *n_nodes, *depth;    /* n_trees: nodes used, deepest leaf */
+	size_t max_nodes;             /* node slots per tree */
+	uint64_t *seeds;              /* n_trees */
+	struct iforest_node *nodes;   /* n_trees x max_nodes (compacted after) */
+	double *path;                 /* n_trees x max_nodes */
+	size_t *n_nodes, *depth;      /* n_trees: nodes used, deepest leaf */
 	struct grow_scratch *scratch; /* one per worker */
 };
 
@@ -394,9 +394,8 @@ static void score_rows(void *ctx, size_t worker, size_t begin, size_t end)
 	}
 }
 
-static enum wfad_status iforest_score(const struct wfad_detector *det,
-				      const struct wfad_jobset *js, double *out,
-				      struct wfad_error *err)
+static enum wfad_status iforest_score(const struct wfad_detector *det, const struct wfad_jobset *js,
+				      double *out, struct wfad_error *err)
 {
 	const struct iforest *m = (const struct iforest *)det;
 	if (!m->fitted)
@@ -476,8 +475,8 @@ static enum wfad_status iforest_save(const struct wfad_detector *det, FILE *f)
  * feature 0 and a finite path length >= 0. Writes the depth of the deepest node to *depth
  * (children come after parents, so one forward pass finds every node's longest path); the
  * walk needs that many steps. scratch holds nn entries. */
-static bool tree_valid(const struct iforest_node *nodes, const double *path, size_t nn,
-		       size_t d, uint32_t *scratch, size_t *depth)
+static bool tree_valid(const struct iforest_node *nodes, const double *path, size_t nn, size_t d,
+		       uint32_t *scratch, size_t *depth)
 {
 	memset(scratch, 0, nn * sizeof(*scratch));
 	size_t deepest = 0;
@@ -520,8 +519,8 @@ static enum wfad_status iforest_load(const struct wfad_detector_params *p, FILE 
 				    "iforest model version %u is not supported", version);
 		goto cleanup;
 	}
-	if (!wfad_io_read_u64(f, &seed) || !wfad_io_read_u64(f, &d) ||
-	    !wfad_io_read_u64(f, &psi) || !wfad_io_read_u64(f, &n_trees))
+	if (!wfad_io_read_u64(f, &seed) || !wfad_io_read_u64(f, &d) || !wfad_io_read_u64(f, &psi) ||
+	    !wfad_io_read_u64(f, &n_trees))
 		goto truncated;
 	if (d == 0 || psi < 2 || n_trees == 0) {
 		st = wfad_error_set(err, WFAD_EPARSE, "", 0, 0,

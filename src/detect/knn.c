@@ -13,7 +13,7 @@
 struct knn {
 	struct wfad_detector base;
 	unsigned threads;
-	size_t k;    /* requested */
+	size_t k; /* requested */
 	bool fitted;
 	size_t k_eff; /* min(k, training rows) */
 	struct wfad_nbr_index ix;
@@ -21,8 +21,7 @@ struct knn {
 
 WFAD_DETECTOR_REGISTER(knn);
 
-static enum wfad_status knn_create(const struct wfad_detector_params *p,
-				   struct wfad_detector **out)
+static enum wfad_status knn_create(const struct wfad_detector_params *p, struct wfad_detector **out)
 {
 	if (p && p->k < 0)
 		return WFAD_EINVAL;

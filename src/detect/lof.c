@@ -35,8 +35,7 @@ struct lof {
 
 WFAD_DETECTOR_REGISTER(lof);
 
-static enum wfad_status lof_create(const struct wfad_detector_params *p,
-				   struct wfad_detector **out)
+static enum wfad_status lof_create(const struct wfad_detector_params *p, struct wfad_detector **out)
 {
 	if (p && p->k < 0)
 		return WFAD_EINVAL;
@@ -62,8 +61,8 @@ static void lof_reset(struct lof *m)
 
 /* Local reachability density of q from its neighbours; terms are added in neighbour order,
  * one per copy. Shapes: q [d] -> 1; hits [k_eff] scratch. */
-static double lrd_of(const struct lof *m, const float *q, uint32_t self,
-		     struct wfad_nbr_hit *hits, size_t *nh)
+static double lrd_of(const struct lof *m, const float *q, uint32_t self, struct wfad_nbr_hit *hits,
+		     size_t *nh)
 {
 	*nh = wfad_nbr_query(&m->ix, q, m->k_eff, self, hits);
 	double s = 0.0;
@@ -180,8 +179,8 @@ static enum wfad_status lof_fit(struct wfad_detector *det, const struct wfad_job
 			ctx = (struct fit_ctx){m, NULL, NULL, NULL}; /* search twice instead */
 		}
 	}
-	st = wfad_nbr_map_rows(&m->ix, m->ix.rows, m->ix.n, false, m->threads, m->k_eff,
-			       kdist_row, &ctx, m->kdist, "lof", err);
+	st = wfad_nbr_map_rows(&m->ix, m->ix.rows, m->ix.n, false, m->threads, m->k_eff, kdist_row,
+			       &ctx, m->kdist, "lof", err);
 	if (st == WFAD_OK && ctx.nb_id)
 		wfad_row_threads_run(wfad_row_threads_count(m->threads, m->ix.n, 1024), m->ix.n,
 				     lrd_cached, &ctx);

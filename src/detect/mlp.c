@@ -18,8 +18,7 @@ static const struct wfad_nnd_config mlp_defaults = {
 	.dropout = 0.1f,
 };
 
-static enum wfad_status mlp_create(const struct wfad_detector_params *p,
-				   struct wfad_detector **out)
+static enum wfad_status mlp_create(const struct wfad_detector_params *p, struct wfad_detector **out)
 {
 	struct wfad_nnd *m = calloc(1, sizeof(*m));
 	if (!m)

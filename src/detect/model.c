@@ -65,7 +65,7 @@ double wfad_model_median(double *v, size_t n)
 }
 
 const enum wfad_field wfad_model_stat_fields[WFAD_MODEL_STATS] = {
-	WFAD_F_WMS_DELAY,      WFAD_F_QUEUE_DELAY,     WFAD_F_RUNTIME, WFAD_F_POST_SCRIPT_DELAY,
+	WFAD_F_WMS_DELAY,      WFAD_F_QUEUE_DELAY,     WFAD_F_RUNTIME,  WFAD_F_POST_SCRIPT_DELAY,
 	WFAD_F_STAGE_IN_DELAY, WFAD_F_STAGE_OUT_DELAY, WFAD_F_CPU_TIME,
 };
 
@@ -138,7 +138,8 @@ static enum wfad_status gather_tstats(struct wfad_model *m, const struct wfad_jo
 			size_t nv = 0;
 			for (size_t i = 0; i < count[t]; i++) {
 				size_t r = rows[t][i];
-				double v = ds->runs[js->runs[r / nodes]].jobs[r % nodes]
+				double v = ds->runs[js->runs[r / nodes]]
+						   .jobs[r % nodes]
 						   .f[wfad_model_stat_fields[s]];
 				if (!isnan(v))
 					buf[nv++] = v;
@@ -204,8 +205,8 @@ static enum wfad_status gather_centroids(struct wfad_model *m, const struct wfad
 }
 
 /* Threshold and calibration from the validation scores (or the training scores). */
-static enum wfad_status pick_threshold(struct wfad_model *m, const double *score,
-				       const uint8_t *y, const uint8_t *normal_run, size_t n)
+static enum wfad_status pick_threshold(struct wfad_model *m, const double *score, const uint8_t *y,
+				       const uint8_t *normal_run, size_t n)
 {
 	size_t pos = 0, normal = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -315,12 +316,13 @@ enum wfad_status wfad_model_train(struct wfad_model *m, const struct wfad_model_
 		    wfad_anomaly_of_label(ds->runs[train[i]].label) == WFAD_ANOMALY_NONE)
 			fit_runs[n_fit++] = train[i];
 	if (n_fit == 0) {
-		st = wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
-				    opt->fit_on == WFAD_FIT_NORMAL
-					    ? "--fit-on normal: workflow '%s' has no normal training "
-					      "run"
-					    : "workflow '%s' has no training run",
-				    ds->workflow);
+		st = wfad_error_set(
+			err, WFAD_EINVAL, "", 0, 0,
+			opt->fit_on == WFAD_FIT_NORMAL
+				? "--fit-on normal: workflow '%s' has no normal training "
+				  "run"
+				: "workflow '%s' has no training run",
+			ds->workflow);
 		goto cleanup;
 	}
 	t.params = opt->params;
@@ -402,8 +404,8 @@ cleanup:
 	return st;
 }
 
-enum wfad_status wfad_model_check_dataset(const struct wfad_model *m,
-					  const struct wfad_dataset *ds, struct wfad_error *err)
+enum wfad_status wfad_model_check_dataset(const struct wfad_model *m, const struct wfad_dataset *ds,
+					  struct wfad_error *err)
 {
 	if (wfad_dag_hash(&ds->dag) == m->dag_hash)
 		return WFAD_OK;
@@ -421,10 +423,11 @@ enum wfad_status wfad_model_check_dataset(const struct wfad_model *m,
 		seen += wfad_model_find_tstats(m, ds->strings.items[t]) >= 0;
 	}
 	if (seen == 0)
-		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
-				      "the model was trained on workflow '%s'; '%s' has a different "
-				      "DAG and none of its %zu transformations",
-				      m->workflow, ds->workflow, total);
+		return wfad_error_set(
+			err, WFAD_EINVAL, "", 0, 0,
+			"the model was trained on workflow '%s'; '%s' has a different "
+			"DAG and none of its %zu transformations",
+			m->workflow, ds->workflow, total);
 	wfad_log(WFAD_LOG_WARN,
 		 "model trained on '%s' applied to '%s' (different DAG): its features are per "
 		 "job, so it applies; %zu of %zu transformations were seen in training, the "
@@ -449,8 +452,8 @@ enum wfad_status wfad_model_score(const struct wfad_model *m, const struct wfad_
 	return st;
 }
 
-enum wfad_anomaly wfad_model_guess_class(const struct wfad_model *m,
-					 const struct wfad_dataset *ds, size_t run, size_t node)
+enum wfad_anomaly wfad_model_guess_class(const struct wfad_model *m, const struct wfad_dataset *ds,
+					 size_t run, size_t node)
 {
 	if (!m->class_centroid)
 		return WFAD_ANOMALY_NONE;

@@ -80,7 +80,8 @@ enum wfad_status wfad_model_load(struct wfad_model *m, const char *path, struct 
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return wfad_error_set(err, WFAD_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+		return wfad_error_set(err, WFAD_EIO, path, 0, 0, "cannot open: %s",
+				      strerror(errno));
 	struct wfad_model t;
 	wfad_model_init(&t);
 	enum wfad_status st = WFAD_OK;
@@ -98,13 +99,13 @@ enum wfad_status wfad_model_load(struct wfad_model *m, const char *path, struct 
 				    version, MODEL_VERSION);
 		goto cleanup;
 	}
-#define NEED(cond, what)                                                                       \
-	do {                                                                                   \
-		if (!(cond)) {                                                                 \
-			st = wfad_error_set(err, WFAD_EPARSE, path, 0, 0,                      \
-					    "truncated or corrupt model file (%s)", what);     \
-			goto cleanup;                                                          \
-		}                                                                              \
+#define NEED(cond, what)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			st = wfad_error_set(err, WFAD_EPARSE, path, 0, 0,                          \
+					    "truncated or corrupt model file (%s)", what);         \
+			goto cleanup;                                                              \
+		}                                                                                  \
 	} while (0)
 	NEED(read_str(f, name, sizeof(name)), "detector name");
 	t.ops = wfad_detector_find(name);

@@ -207,8 +207,8 @@ static uint32_t build_node(struct builder *b, size_t begin, size_t end, size_t d
 	return (uint32_t)me;
 }
 
-enum wfad_status wfad_nbr_adopt(struct wfad_nbr_index *ix, float *rows, uint32_t *count,
-				size_t n, size_t d, struct wfad_error *err)
+enum wfad_status wfad_nbr_adopt(struct wfad_nbr_index *ix, float *rows, uint32_t *count, size_t n,
+				size_t d, struct wfad_error *err)
 {
 	WFAD_ASSERT(n >= 1 && d >= 1 && n <= WFAD_NBR_MAX_ROWS);
 	enum wfad_status st = WFAD_OK;
@@ -546,7 +546,7 @@ static uint32_t leaf_of(const struct wfad_nbr_index *ix, const float *q)
 		const double *bl = ix->box + (size_t)node->left * 2 * d;
 		const double *br = ix->box + (size_t)node->right * 2 * d;
 		ni = box_dist2(q, bl, bl + d, d) <= box_dist2(q, br, br + d, d) ? node->left
-										 : node->right;
+										: node->right;
 	}
 	return ni;
 }
@@ -579,8 +579,8 @@ enum wfad_status wfad_nbr_map_rows(const struct wfad_nbr_index *ix, const float 
 	if (n == 0)
 		return WFAD_OK;
 	if (n > WFAD_NBR_MAX_ROWS)
-		return wfad_error_set(err, WFAD_ELIMIT, "", 0, 0, "%s: %zu rows, at most %zu",
-				      what, n, WFAD_NBR_MAX_ROWS);
+		return wfad_error_set(err, WFAD_ELIMIT, "", 0, 0, "%s: %zu rows, at most %zu", what,
+				      n, WFAD_NBR_MAX_ROWS);
 	enum wfad_status st = WFAD_OK;
 	size_t d = ix->d;
 	uint32_t *group = NULL, *first = NULL, *leaf = NULL, *order = NULL;

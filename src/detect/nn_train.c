@@ -19,9 +19,8 @@ enum wfad_status wfad_nnd_config(const struct wfad_detector_params *p,
 	*cfg = *defaults;
 	if (!p)
 		return WFAD_OK;
-	if (p->hidden < 0 || p->epochs < 0 || p->batch < 0 || p->patience < 0 ||
-	    !(p->lr >= 0.0) || !isfinite(p->lr) || !(p->weight_decay >= 0.0) ||
-	    !isfinite(p->weight_decay))
+	if (p->hidden < 0 || p->epochs < 0 || p->batch < 0 || p->patience < 0 || !(p->lr >= 0.0) ||
+	    !isfinite(p->lr) || !(p->weight_decay >= 0.0) || !isfinite(p->weight_decay))
 		return WFAD_EINVAL;
 	if (p->hidden > 0)
 		cfg->hidden = p->hidden;
@@ -85,7 +84,8 @@ static double eval_loss(const struct wfad_nnd *m, struct fit_work *w, const stru
 		} else {
 			for (size_t i = 0; i < nb; i++)
 				w->tb[i] = js->y[r0 + i] ? 1.0f : 0.0f;
-			total += wfad_nn_bce_logits_forward(nb, out, w->tb, pos_weight) * (double)nb;
+			total +=
+				wfad_nn_bce_logits_forward(nb, out, w->tb, pos_weight) * (double)nb;
 		}
 	}
 	return total / (double)js->n;
@@ -109,8 +109,8 @@ static enum wfad_status check_data(const struct wfad_nnd *m, const struct wfad_j
 				      "%s: no training data (%zu rows x %zu columns)", m->name,
 				      train->n, train->d);
 	if (train->d > NND_MAX_WIDTH)
-		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0, "%s: %zu feature columns is too many",
-				      m->name, train->d);
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "%s: %zu feature columns is too many", m->name, train->d);
 	if (valid && valid->n > 0 && valid->d != train->d)
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
 				      "%s: validation set has %zu columns, training set %zu",
@@ -119,9 +119,10 @@ static enum wfad_status check_data(const struct wfad_nnd *m, const struct wfad_j
 	if (m->task != WFAD_NND_CLASSIFY)
 		return WFAD_OK;
 	if (!train->y)
-		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
-				      "%s: supervised detector needs job labels (training set has none)",
-				      m->name);
+		return wfad_error_set(
+			err, WFAD_EINVAL, "", 0, 0,
+			"%s: supervised detector needs job labels (training set has none)",
+			m->name);
 	if (valid && valid->n > 0 && !valid->y)
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
 				      "%s: the validation set has no job labels", m->name);
@@ -300,8 +301,8 @@ static void score_rows(void *arg, size_t worker, size_t begin, size_t end)
 	}
 }
 
-enum wfad_status wfad_nnd_score(const struct wfad_nnd *m, const struct wfad_jobset *js,
-				double *out, struct wfad_error *err)
+enum wfad_status wfad_nnd_score(const struct wfad_nnd *m, const struct wfad_jobset *js, double *out,
+				struct wfad_error *err)
 {
 	if (!m->fitted)
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0, "%s: not fitted", m->name);
@@ -328,10 +329,11 @@ enum wfad_status wfad_nnd_score(const struct wfad_nnd *m, const struct wfad_jobs
 	st = WFAD_OK;
 	for (size_t i = 0; i < js->n; i++) {
 		if (!isfinite(out[i])) {
-			st = wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
-					    "%s: non-finite score for row %zu (features far outside "
-					    "the training range?)",
-					    m->name, i);
+			st = wfad_error_set(
+				err, WFAD_EINVAL, "", 0, 0,
+				"%s: non-finite score for row %zu (features far outside "
+				"the training range?)",
+				m->name, i);
 			break;
 		}
 	}
@@ -363,8 +365,7 @@ enum wfad_status wfad_nnd_save(const struct wfad_nnd *m, uint32_t magic, FILE *f
 	return WFAD_OK;
 }
 
-enum wfad_status wfad_nnd_load(struct wfad_nnd *m, uint32_t magic, FILE *f,
-			       struct wfad_error *err)
+enum wfad_status wfad_nnd_load(struct wfad_nnd *m, uint32_t magic, FILE *f, struct wfad_error *err)
 {
 	wfad_nnd_reset(m);
 	enum wfad_status st = WFAD_OK;
@@ -393,8 +394,8 @@ enum wfad_status wfad_nnd_load(struct wfad_nnd *m, uint32_t magic, FILE *f,
 					      "%s model with a layer of width %u", m->name, v);
 		dims[l] = v;
 	}
-	bool shape_ok = m->task == WFAD_NND_RECONSTRUCT ? dims[n_layers] == dims[0]
-							: dims[n_layers] == 1;
+	bool shape_ok =
+		m->task == WFAD_NND_RECONSTRUCT ? dims[n_layers] == dims[0] : dims[n_layers] == 1;
 	if (!shape_ok)
 		return wfad_error_set(err, WFAD_EPARSE, "", 0, 0,
 				      "%s model with %zu inputs and %zu outputs", m->name, dims[0],

@@ -28,7 +28,7 @@ static bool rows_equal(const float *a, const float *b, size_t d)
 }
 
 enum wfad_status wfad_rows_dedup(const float *x, size_t n, size_t d, uint32_t *group,
-				uint32_t *first, size_t *n_unique)
+				 uint32_t *first, size_t *n_unique)
 {
 	if (n > WFAD_ROWS_MAX)
 		return WFAD_ELIMIT;

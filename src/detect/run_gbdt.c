@@ -88,11 +88,17 @@ static enum wfad_status set_params(struct run_gbdt *g, size_t n_classes, struct 
 	snprintf(depth, sizeof(depth), "%d", 4);
 	snprintf(eta, sizeof(eta), "%g", g->p.lr > 0 ? g->p.lr : 0.1);
 	const char *kv[][2] = {
-		{"objective", "multi:softprob"}, {"num_class", num_class}, {"eval_metric", "mlogloss"},
-		{"max_depth", depth},            {"eta", eta},             {"subsample", "1"},
-		{"tree_method", "exact"},        {"seed", seed},
+		{"objective", "multi:softprob"},
+		{"num_class", num_class},
+		{"eval_metric", "mlogloss"},
+		{"max_depth", depth},
+		{"eta", eta},
+		{"subsample", "1"},
+		{"tree_method", "exact"},
+		{"seed", seed},
 		/* one thread: the run tables are small, and the result must not depend on it */
-		{"nthread", "1"},                {"verbosity", "0"},
+		{"nthread", "1"},
+		{"verbosity", "0"},
 	};
 	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
 		if (XGBoosterSetParam(g->booster, kv[i][0], kv[i][1]) != 0)

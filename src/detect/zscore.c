@@ -15,7 +15,7 @@
 #define ZSCORE_SCALE_FLOOR 1e-3
 
 static const enum wfad_field delay_fields[] = {
-	WFAD_F_RUNTIME,     WFAD_F_WMS_DELAY,      WFAD_F_QUEUE_DELAY,
+	WFAD_F_RUNTIME,           WFAD_F_WMS_DELAY,      WFAD_F_QUEUE_DELAY,
 	WFAD_F_POST_SCRIPT_DELAY, WFAD_F_STAGE_IN_DELAY, WFAD_F_STAGE_OUT_DELAY,
 };
 enum { N_DELAYS = sizeof(delay_fields) / sizeof(delay_fields[0]) };

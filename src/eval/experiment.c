@@ -54,9 +54,9 @@ static bool result_alloc(struct wfad_eval_result *r, const char *name, unsigned 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->detector, sizeof(r->detector), "%s", name);
 	r->seeds = seeds;
-	double **arrays[] = {&r->roc_auc,   &r->average_precision, &r->precision_at_k,
-			     &r->precision, &r->recall,            &r->f1,
-			     &r->fit_seconds, &r->score_seconds,   &r->threshold};
+	double **arrays[] = {
+		&r->roc_auc, &r->average_precision, &r->precision_at_k, &r->precision, &r->recall,
+		&r->f1,      &r->fit_seconds,       &r->score_seconds,  &r->threshold};
 	for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) {
 		*arrays[i] = malloc(seeds * sizeof(double));
 		if (!*arrays[i])
@@ -116,8 +116,8 @@ enum wfad_status wfad_eval_jobs(const struct wfad_dataset *ds, const struct wfad
 							.params = o->params};
 			mo.params.seed = seed;
 			double t0 = now();
-			st = wfad_model_train(&m, &mo, ds, sp.train, sp.n_train, sp.valid, sp.n_valid,
-					      err);
+			st = wfad_model_train(&m, &mo, ds, sp.train, sp.n_train, sp.valid,
+					      sp.n_valid, err);
 			double t1 = now();
 			if (st == WFAD_OK)
 				st = wfad_model_score(&m, ds, sp.test, sp.n_test, scores, err);

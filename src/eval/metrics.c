@@ -97,8 +97,7 @@ double wfad_metrics_precision_at_k(const double *score, const uint8_t *y, size_t
 	return hits / (double)k;
 }
 
-struct wfad_prf wfad_metrics_prf(const double *score, const uint8_t *y, size_t n,
-				 double threshold)
+struct wfad_prf wfad_metrics_prf(const double *score, const uint8_t *y, size_t n, double threshold)
 {
 	double tp = 0, fp = 0, pos = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -119,8 +118,7 @@ struct wfad_prf wfad_metrics_prf(const double *score, const uint8_t *y, size_t n
 	return m;
 }
 
-double wfad_metrics_best_f1_threshold(const double *score, const uint8_t *y, size_t n,
-				      double *f1)
+double wfad_metrics_best_f1_threshold(const double *score, const uint8_t *y, size_t n, double *f1)
 {
 	struct ranked *r = rank_desc(score, n);
 	double pos = 0;

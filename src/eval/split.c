@@ -32,7 +32,8 @@ enum wfad_status wfad_split_runs(const struct wfad_dataset *ds, uint64_t seed, d
 	size_t n = ds->n_runs;
 	if (!(train_frac > 0 && valid_frac >= 0 && train_frac + valid_frac <= 1 + 1e-9))
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
-				      "split fractions %.2f + %.2f exceed 1", train_frac, valid_frac);
+				      "split fractions %.2f + %.2f exceed 1", train_frac,
+				      valid_frac);
 	bool want_test = train_frac + valid_frac < 1 - 1e-9;
 	struct wfad_split s = {0};
 	const char **labels = malloc((n ? n : 1) * sizeof(*labels));

@@ -189,8 +189,8 @@ static void job_z(const struct wfad_featurizer *fz, const uint32_t *map,
 			while (b < m && w->pairs[b].id == w->pairs[a].id)
 				b++;
 			size_t cnt = b - a, h = a + cnt / 2;
-			double md = cnt % 2 ? w->pairs[h].v
-					    : 0.5 * (w->pairs[h - 1].v + w->pairs[h].v);
+			double md =
+				cnt % 2 ? w->pairs[h].v : 0.5 * (w->pairs[h - 1].v + w->pairs[h].v);
 			for (size_t p = a; p < b; p++) {
 				size_t i = w->pairs[p].job;
 				uint32_t tr = map[jobs[i].transformation];

@@ -135,9 +135,9 @@ _Static_assert(WFAD_CTX_COUNT == 6 && WFAD_CTX_VALUES == 32, "the ctx_* columns 
 
 static const char *const set_names[WFAD_FEATURES_SET_COUNT] = {"delays", "rich", "context"};
 static const size_t set_cols[WFAD_FEATURES_SET_COUNT] = {N_DELAYS_COLS, N_RICH_COLS,
-							  N_CONTEXT_COLS};
-static const char *const ctx_delay_names[WFAD_CTX_COUNT] = {
-	"runtime", "cpu_time", "wait", "stage_in", "stage_out", "queue"};
+							 N_CONTEXT_COLS};
+static const char *const ctx_delay_names[WFAD_CTX_COUNT] = {"runtime",  "cpu_time",  "wait",
+							    "stage_in", "stage_out", "queue"};
 static const char *const norm_names[WFAD_NORM_COUNT] = {"none", "minmax", "standard", "robust"};
 
 static bool is_value_col(const struct column *c)
@@ -283,9 +283,8 @@ enum wfad_status wfad_features_tr_map(const struct wfad_featurizer *fz,
 /* The value columns of one job. vals: [n_cols], NaN = missing (non-finite counts as missing);
  * entries of other columns are left alone. tr: the job's transformation index in fz, or
  * UINT32_MAX. ctx: the job's context values (NULL unless the set has ctx_* columns). */
-static void job_values(const struct wfad_featurizer *fz, size_t n_cols,
-		       const struct wfad_job *job, uint32_t depth, uint32_t tr,
-		       const double *ctx, double *restrict vals)
+static void job_values(const struct wfad_featurizer *fz, size_t n_cols, const struct wfad_job *job,
+		       uint32_t depth, uint32_t tr, const double *ctx, double *restrict vals)
 {
 	for (size_t k = 0; k < n_cols; k++) {
 		const struct column *c = &columns[k];
@@ -301,7 +300,8 @@ static void job_values(const struct wfad_featurizer *fz, size_t n_cols,
 		case COL_REL: {
 			if (tr == UINT32_MAX)
 				break;
-			double med = c->arg == WFAD_F_RUNTIME ? fz->tr_runtime[tr] : fz->tr_cpu_time[tr];
+			double med =
+				c->arg == WFAD_F_RUNTIME ? fz->tr_runtime[tr] : fz->tr_cpu_time[tr];
 			if (isnan(med))
 				break;
 			v = job->f[c->arg] / fmax(med, WFAD_FEATURES_MEDIAN_FLOOR);
@@ -376,8 +376,9 @@ static const double *walker_run(struct walker *w, const struct wfad_featurizer *
 static enum wfad_status walker_error(enum wfad_status st, struct wfad_error *err)
 {
 	if (st == WFAD_EINVAL)
-		return wfad_error_set(err, st, NULL, 0, 0, "featurizer has no log statistics "
-							   "(a version 1 blob): refit it");
+		return wfad_error_set(err, st, NULL, 0, 0,
+				      "featurizer has no log statistics "
+				      "(a version 1 blob): refit it");
 	return wfad_error_set(err, st, NULL, 0, 0, "out of memory");
 }
 
@@ -714,9 +715,8 @@ enum wfad_status wfad_features_fit(struct wfad_featurizer *fz, enum wfad_feature
 	struct wfad_featurizer tmp;
 	wfad_featurizer_init(&tmp);
 	if (n_runs == 0 || ds->dag.n_nodes == 0) {
-		st = wfad_error_set(err, WFAD_EINVAL, NULL, 0, 0,
-				    "cannot fit features: %s", n_runs ? "the DAG has no jobs"
-								      : "no training runs");
+		st = wfad_error_set(err, WFAD_EINVAL, NULL, 0, 0, "cannot fit features: %s",
+				    n_runs ? "the DAG has no jobs" : "no training runs");
 		goto cleanup;
 	}
 	WFAD_ASSERT(ds->dag.depth);

@@ -51,7 +51,7 @@ static double makespan(const struct wfad_dataset *ds, const struct wfad_run *run
 		if (!isnan(f[WFAD_F_READY]))
 			lo = fmin(lo, f[WFAD_F_READY]);
 		double end = !isnan(f[WFAD_F_POST_SCRIPT_END]) ? f[WFAD_F_POST_SCRIPT_END]
-							      : f[WFAD_F_EXECUTE_END];
+							       : f[WFAD_F_EXECUTE_END];
 		if (!isnan(end))
 			hi = fmax(hi, end);
 	}
@@ -91,7 +91,8 @@ enum wfad_status wfad_run_features_fit(struct wfad_run_featurizer *rf,
 			size_t n = 0;
 			for (size_t r = 0; r < n_runs; r++)
 				for (size_t i = 0; i < nodes; i++) {
-					if (strcmp(wfad_dataset_string(ds, ds->node_transformation[i]),
+					if (strcmp(wfad_dataset_string(ds,
+								       ds->node_transformation[i]),
 						   t.tr_names[k]) != 0)
 						continue;
 					double v = ds->runs[runs[r]].jobs[i].f[stat_fields[s]];
@@ -193,15 +194,17 @@ enum wfad_status wfad_run_features_transform(const struct wfad_run_featurizer *r
 			if (t < 0)
 				continue;
 			for (int s = 0; s < WFAD_RUN_STATS; s++) {
-				double lr = log_ratio(j->f[stat_fields[s]],
-						      rf->median[(size_t)t * WFAD_RUN_STATS + (size_t)s]);
+				double lr = log_ratio(
+					j->f[stat_fields[s]],
+					rf->median[(size_t)t * WFAD_RUN_STATS + (size_t)s]);
 				if (isnan(lr))
 					continue;
 				double *a = &acc[3 * ((size_t)t * WFAD_RUN_STATS + (size_t)s)];
 				a[0] += lr;
 				a[1] += 1;
 				a[2] = fmax(a[2], lr);
-				/* host pooling over compute jobs: runtime (s 0) and stage-in (s 1) */
+				/* host pooling over compute jobs: runtime (s 0) and stage-in (s 1)
+				 */
 				if (s < 2 && j->type == WFAD_JOB_COMPUTE && j->host != WFAD_NO_ID) {
 					hsum[2 * j->host + (size_t)s] += lr;
 					hcnt[2 * j->host + (size_t)s]++;

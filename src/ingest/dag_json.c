@@ -38,7 +38,8 @@ enum wfad_status wfad_dag_json_parse(struct wfad_dataset *ds, const char *buf, s
 	size_t n_edges = 0;
 	const char *key;
 	json_t *value;
-	json_object_foreach(root, key, value) {
+	json_object_foreach(root, key, value)
+	{
 		if (!json_is_array(value)) {
 			st = wfad_error_set(err, WFAD_EPARSE, source, 0, 0,
 					    "the children of '%s' are not a list", key);
@@ -66,10 +67,12 @@ enum wfad_status wfad_dag_json_parse(struct wfad_dataset *ds, const char *buf, s
 	}
 	size_t k = 0;
 	uint32_t p = 0;
-	json_object_foreach(root, key, value) {
+	json_object_foreach(root, key, value)
+	{
 		size_t i;
 		json_t *child;
-		json_array_foreach(value, i, child) {
+		json_array_foreach(value, i, child)
+		{
 			const char *c = json_string_value(child);
 			uint32_t cid;
 			if (!c) {

@@ -54,7 +54,8 @@ static int next_line(struct line_reader *r, const char **line, size_t *len, cons
 				e--;
 			if ((size_t)(e - s) > WFAD_CSV_MAX_LINE)
 				return wfad_error_set(err, WFAD_ELIMIT, source, r->lineno, 0,
-						      "line longer than %u bytes", WFAD_CSV_MAX_LINE);
+						      "line longer than %u bytes",
+						      WFAD_CSV_MAX_LINE);
 			*line = s;
 			*len = (size_t)(e - s);
 			return 1;
@@ -125,9 +126,10 @@ static enum wfad_status read_header(struct reader_state *rs, const char *line, s
 #define IS(s) (nl == sizeof(s) - 1 && memcmp(name, s, nl) == 0)
 		if (c == 0) {
 			if (nl != 0 && !IS("job_id") && !IS("node_id"))
-				return wfad_error_set(err, WFAD_EPARSE, rs->source, lineno, 1,
-						      "the first column must be the job id (an empty "
-						      "name, as pandas writes its index)");
+				return wfad_error_set(
+					err, WFAD_EPARSE, rs->source, lineno, 1,
+					"the first column must be the job id (an empty "
+					"name, as pandas writes its index)");
 			col->kind = COL_ID;
 		} else if (IS("anomaly_type")) {
 			col->kind = COL_ANOMALY;
@@ -149,13 +151,13 @@ static enum wfad_status read_header(struct reader_state *rs, const char *line, s
 		}
 #undef IS
 	}
-	const char *missing = !have_anomaly ? "anomaly_type"
-			      : !have_type  ? "type"
-			      : !have[WFAD_F_READY] ? "ready"
-			      : !have[WFAD_F_SUBMIT] ? "submit"
+	const char *missing = !have_anomaly                 ? "anomaly_type"
+			      : !have_type                  ? "type"
+			      : !have[WFAD_F_READY]         ? "ready"
+			      : !have[WFAD_F_SUBMIT]        ? "submit"
 			      : !have[WFAD_F_EXECUTE_START] ? "execute_start"
-			      : !have[WFAD_F_EXECUTE_END] ? "execute_end"
-			      : !have[WFAD_F_RUNTIME] ? "runtime"
+			      : !have[WFAD_F_EXECUTE_END]   ? "execute_end"
+			      : !have[WFAD_F_RUNTIME]       ? "runtime"
 							    : NULL;
 	if (missing)
 		return wfad_error_set(err, WFAD_ENOTFOUND, rs->source, lineno, 0,
@@ -170,8 +172,7 @@ static bool is_none(const char *s, size_t n)
 }
 
 static enum wfad_status read_row(struct reader_state *rs, struct wfad_run *run, size_t row,
-				 long lineno,
-				 const char **run_label, size_t *run_label_len,
+				 long lineno, const char **run_label, size_t *run_label_len,
 				 struct wfad_error *err)
 {
 	struct wfad_dataset *ds = rs->ds;
@@ -202,8 +203,7 @@ static enum wfad_status read_row(struct reader_state *rs, struct wfad_run *run, 
 		long column = (long)(s - rs->line) + 1;
 		switch (rs->cols[c].kind) {
 		case COL_IGNORE:
-		case COL_ID:
-			break;
+		case COL_ID: break;
 		case COL_FIELD:
 			if (n == 0)
 				break;
@@ -230,10 +230,11 @@ static enum wfad_status read_row(struct reader_state *rs, struct wfad_run *run, 
 		case COL_TYPE: {
 			enum wfad_job_type t;
 			if (!wfad_job_type_lookup(s, n, &t))
-				return wfad_error_set(err, WFAD_EPARSE, rs->source, lineno, column,
-						      "unknown job type '%.*s' (expected auxiliary, "
-						      "compute, transfer or subwf)",
-						      n > 40 ? 40 : (int)n, s);
+				return wfad_error_set(
+					err, WFAD_EPARSE, rs->source, lineno, column,
+					"unknown job type '%.*s' (expected auxiliary, "
+					"compute, transfer or subwf)",
+					n > 40 ? 40 : (int)n, s);
 			job->type = (uint8_t)t;
 			break;
 		}
@@ -283,8 +284,8 @@ static enum wfad_status read_row(struct reader_state *rs, struct wfad_run *run, 
 }
 
 enum wfad_status wfad_flowbench_read_run(struct wfad_dataset *ds, wfad_read_fn read, void *ctx,
-					 const char *source, const char *run_id,
-					 const char *label, struct wfad_error *err)
+					 const char *source, const char *run_id, const char *label,
+					 struct wfad_error *err)
 {
 	WFAD_ASSERT(ds->dag.n_nodes > 0);
 	enum wfad_status st = WFAD_OK;
@@ -418,8 +419,8 @@ static long mem_read(void *ctx, char *buf, size_t cap)
 }
 
 enum wfad_status wfad_flowbench_parse_run(struct wfad_dataset *ds, const char *buf, size_t len,
-					  const char *source, const char *run_id,
-					  const char *label, struct wfad_error *err)
+					  const char *source, const char *run_id, const char *label,
+					  struct wfad_error *err)
 {
 	struct mem_ctx m = {buf, len};
 	return wfad_flowbench_read_run(ds, mem_read, &m, source, run_id, label, err);

@@ -37,8 +37,8 @@ static long days_from_civil(long y, int m, int d)
 bool wfad_pegasus_parse_time(const char *s, size_t len, double *out)
 {
 	int year, mon, day, hh, mm, ss;
-	if (!digits(s, len, 0, 4, &year) || len < 19 || s[4] != '-' || !digits(s, len, 5, 2, &mon) ||
-	    s[7] != '-' || !digits(s, len, 8, 2, &day) ||
+	if (!digits(s, len, 0, 4, &year) || len < 19 || s[4] != '-' ||
+	    !digits(s, len, 5, 2, &mon) || s[7] != '-' || !digits(s, len, 8, 2, &day) ||
 	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, len, 11, 2, &hh) ||
 	    s[13] != ':' || !digits(s, len, 14, 2, &mm) || s[16] != ':' ||
 	    !digits(s, len, 17, 2, &ss))
@@ -183,7 +183,6 @@ static bool scalar_long(const char *s, size_t len, long *out)
 	*out = (long)v;
 	return true;
 }
-
 
 /* Dotted path of the current keys from frame `from` to the top frame ("mainjob.usage.utime");
  * false when a frame on the way is a sequence or the path is too deep. */
@@ -339,10 +338,10 @@ static enum wfad_status ks_record(struct ks_ctx *c, const char *rec, size_t len)
 		yaml_event_t ev;
 		if (!yaml_parser_parse(&p, &ev)) {
 			if (p.error == YAML_READER_ERROR)
-				st = wfad_error_set(c->err, WFAD_EPARSE, c->source,
-						    c->line0 + line_of(rec, len, p.problem_offset) + 1,
-						    0, "invalid YAML: %s",
-						    p.problem ? p.problem : "bad input");
+				st = wfad_error_set(
+					c->err, WFAD_EPARSE, c->source,
+					c->line0 + line_of(rec, len, p.problem_offset) + 1, 0,
+					"invalid YAML: %s", p.problem ? p.problem : "bad input");
 			else
 				st = yaml_error(&p, c->source, c->line0, c->err);
 			break;
@@ -374,11 +373,8 @@ static enum wfad_status ks_record(struct ks_ctx *c, const char *rec, size_t len)
 				st = ks_scalar(c, &w, &ev);
 			walker_node_done(&w);
 			break;
-		case YAML_ALIAS_EVENT:
-			walker_node_done(&w);
-			break;
-		default:
-			break;
+		case YAML_ALIAS_EVENT: walker_node_done(&w); break;
+		default: break;
 		}
 		yaml_event_delete(&ev);
 		if (st != WFAD_OK || type == YAML_STREAM_END_EVENT)
@@ -408,8 +404,8 @@ static bool line_is_blank(const char *s, size_t len)
 }
 
 enum wfad_status wfad_pegasus_parse_kickstart(const char *buf, size_t len, const char *source,
-					      struct wfad_arena *arena,
-					      struct wfad_kickstart *out, struct wfad_error *err)
+					      struct wfad_arena *arena, struct wfad_kickstart *out,
+					      struct wfad_error *err)
 {
 	static const char marker[] = "- invocation:";
 	const size_t marker_len = sizeof(marker) - 1;
@@ -423,7 +419,8 @@ enum wfad_status wfad_pegasus_parse_kickstart(const char *buf, size_t len, const
 		size_t end = nl ? (size_t)(nl - buf) : len;
 		size_t n = end - pos;
 		bool at_end = pos == len;
-		bool starts = !at_end && n >= marker_len && memcmp(buf + pos, marker, marker_len) == 0;
+		bool starts =
+			!at_end && n >= marker_len && memcmp(buf + pos, marker, marker_len) == 0;
 		bool ends = at_end || starts ||
 			    (!line_is_blank(buf + pos, n) && buf[pos] != ' ' && buf[pos] != '\t');
 		if (in_rec && ends) {
@@ -444,11 +441,13 @@ enum wfad_status wfad_pegasus_parse_kickstart(const char *buf, size_t len, const
 	}
 	if (c.n_inv == 0) {
 		if (contains(buf, len, "<invocation"))
-			st = wfad_error_set(err, WFAD_EFORMAT, source, 0, 0,
-					    "XML kickstart records (Pegasus < 4.8) are not supported");
+			st = wfad_error_set(
+				err, WFAD_EFORMAT, source, 0, 0,
+				"XML kickstart records (Pegasus < 4.8) are not supported");
 		else
 			st = wfad_error_set(err, WFAD_EPARSE, source, 0, 0,
-					    "no kickstart record (no line starts with '%s')", marker);
+					    "no kickstart record (no line starts with '%s')",
+					    marker);
 		goto cleanup;
 	}
 	struct wfad_kickstart_invocation *inv = wfad_arena_alloc(arena, c.n_inv * sizeof(*inv));
@@ -466,16 +465,16 @@ cleanup:
 
 /* ---- braindump.yml ---------------------------------------------------------------------- */
 
-
 enum wfad_status wfad_pegasus_parse_braindump(const char *buf, size_t len, const char *source,
-					      struct wfad_arena *arena,
-					      struct wfad_braindump *out, struct wfad_error *err)
+					      struct wfad_arena *arena, struct wfad_braindump *out,
+					      struct wfad_error *err)
 {
-	static const char *const keys[] = {"wf_uuid", "root_wf_uuid", "dax_label",
-					   "pegasus_wf_name", "dag", "jsd", "submit_dir"};
+	static const char *const keys[] = {"wf_uuid",         "root_wf_uuid", "dax_label",
+					   "pegasus_wf_name", "dag",          "jsd",
+					   "submit_dir"};
 	struct wfad_braindump bd = {0};
 	const char **slots[] = {&bd.wf_uuid, &bd.root_wf_uuid, &bd.dax_label, &bd.pegasus_wf_name,
-				&bd.dag, &bd.jsd, &bd.submit_dir};
+				&bd.dag,     &bd.jsd,          &bd.submit_dir};
 	yaml_parser_t p;
 	if (!yaml_parser_initialize(&p))
 		return wfad_error_set(err, WFAD_ENOMEM, source, 0, 0, "out of memory");
@@ -495,9 +494,9 @@ enum wfad_status wfad_pegasus_parse_braindump(const char *buf, size_t len, const
 			break;
 		}
 		yaml_event_type_t type = ev.type;
-		bool top_level = w.depth == 0 && (type == YAML_SCALAR_EVENT ||
-						  type == YAML_SEQUENCE_START_EVENT ||
-						  type == YAML_ALIAS_EVENT);
+		bool top_level = w.depth == 0 &&
+				 (type == YAML_SCALAR_EVENT || type == YAML_SEQUENCE_START_EVENT ||
+				  type == YAML_ALIAS_EVENT);
 		if (top_level) {
 			st = wfad_error_set(err, WFAD_EPARSE, source, (long)ev.start_mark.line + 1,
 					    (long)ev.start_mark.column + 1,

@@ -150,9 +150,9 @@ static enum wfad_status add_zip(struct plan *pl, const char *path, struct wfad_e
 	if (!z) {
 		zip_error_t ze;
 		zip_error_init_with_code(&ze, zerr);
-		enum wfad_status st = wfad_error_set(err, zerr == ZIP_ER_OPEN ? WFAD_EIO : WFAD_EFORMAT,
-						     path, 0, 0, "cannot open zip: %s",
-						     zip_error_strerror(&ze));
+		enum wfad_status st =
+			wfad_error_set(err, zerr == ZIP_ER_OPEN ? WFAD_EIO : WFAD_EFORMAT, path, 0,
+				       0, "cannot open zip: %s", zip_error_strerror(&ze));
 		zip_error_fini(&ze);
 		return st;
 	}
@@ -288,8 +288,7 @@ static enum wfad_status read_items(struct plan *pl, const char *workflow, struct
 		}
 		sel[n++] = *it;
 	}
-	enum wfad_status st =
-		wfad_ingest_read_items(sel, n, ds, opt ? opt->threads : 0, err);
+	enum wfad_status st = wfad_ingest_read_items(sel, n, ds, opt ? opt->threads : 0, err);
 	free(sel);
 	return st;
 }
@@ -482,10 +481,11 @@ enum wfad_status wfad_load(const char *path, const struct wfad_load_options *opt
 					st = scan_runs(&pl, p, true, err);
 			}
 		} else {
-			st = wfad_error_set(err, WFAD_EFORMAT, path, 0, 0,
-					    "not a Flow-Bench root (no adjacency_list_dags/) nor a "
-					    "Pegasus submit directory (no braindump.yml or "
-					    "jobstate.log); for a folder of run CSVs pass --dag FILE");
+			st = wfad_error_set(
+				err, WFAD_EFORMAT, path, 0, 0,
+				"not a Flow-Bench root (no adjacency_list_dags/) nor a "
+				"Pegasus submit directory (no braindump.yml or "
+				"jobstate.log); for a folder of run CSVs pass --dag FILE");
 		}
 	} else if (has_sqlite_magic(path)) {
 		st = load_single(path, &c, wfad_stampede_load, err);

@@ -80,8 +80,8 @@ static enum wfad_status find_job(struct dag_ctx *c, const struct tok *t, uint32_
 	if (wfad_strings_find(&c->ids, t->s, t->len, idx))
 		return WFAD_OK;
 	return wfad_error_set(c->err, WFAD_EINVAL, c->source, c->line, t->column,
-			      "node '%.*s' is used before its JOB line", (int)(t->len > 200 ? 200 : t->len),
-			      t->s);
+			      "node '%.*s' is used before its JOB line",
+			      (int)(t->len > 200 ? 200 : t->len), t->s);
 }
 
 /* JOB name submit [DIR d] [NOOP] [DONE]; SUBDAG EXTERNAL name file [DIR d] [NOOP] [DONE]. */
@@ -91,8 +91,8 @@ static enum wfad_status parse_job(struct dag_ctx *c, const char *line, size_t le
 	struct tok name, file, t;
 	if (!next_tok(line, len, &pos, &name) || !next_tok(line, len, &pos, &file))
 		return wfad_error_set(c->err, WFAD_EPARSE, c->source, c->line, kw->column,
-				      "%s needs a node name and a %s file", subdag ? "SUBDAG" : "JOB",
-				      subdag ? "DAG" : "submit");
+				      "%s needs a node name and a %s file",
+				      subdag ? "SUBDAG" : "JOB", subdag ? "DAG" : "submit");
 	uint32_t id;
 	if (wfad_strings_find(&c->ids, name.s, name.len, &id))
 		return wfad_error_set(c->err, WFAD_EINVAL, c->source, c->line, name.column,
@@ -271,8 +271,8 @@ static enum wfad_status parse_parent(struct dag_ctx *c, const char *line, size_t
 			c->cap_edges = cap;
 		}
 		for (size_t k = 0; k < n_par; k++)
-			c->edges[c->n_edges++] =
-				(struct wfad_dagfile_edge){.parent = par[k], .child = id, .line = c->line};
+			c->edges[c->n_edges++] = (struct wfad_dagfile_edge){
+				.parent = par[k], .child = id, .line = c->line};
 	}
 	if (!seen_child)
 		st = wfad_error_set(c->err, WFAD_EPARSE, c->source, c->line, kw->column,
@@ -334,10 +334,10 @@ enum wfad_status wfad_pegasus_parse_dagfile(const char *buf, size_t len, const c
 		pos = end + 1;
 	}
 	c.line = 0;
-	struct wfad_dagfile_job *jobs = wfad_arena_alloc(arena, (c.n_jobs ? c.n_jobs : 1) *
-								 sizeof(*jobs));
-	struct wfad_dagfile_edge *edges = wfad_arena_alloc(arena, (c.n_edges ? c.n_edges : 1) *
-								      sizeof(*edges));
+	struct wfad_dagfile_job *jobs =
+		wfad_arena_alloc(arena, (c.n_jobs ? c.n_jobs : 1) * sizeof(*jobs));
+	struct wfad_dagfile_edge *edges =
+		wfad_arena_alloc(arena, (c.n_edges ? c.n_edges : 1) * sizeof(*edges));
 	if (!jobs || !edges) {
 		st = oom(&c);
 		goto cleanup;

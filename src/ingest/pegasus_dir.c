@@ -38,7 +38,7 @@ struct node {
 };
 
 struct wf {
-	const char *dir;    /* submit directory */
+	const char *dir; /* submit directory */
 	const char *dag_path;
 	char *real_dag;     /* realpath of the .dag (heap), for loop detection */
 	const char *suffix; /* appended to job ids: "" or "_<pegasus-plan job>..." */
@@ -226,7 +226,7 @@ static const char *plan_subdir(struct loader *L, const struct wf *w,
 	const char *rel = args->relative_submit_dir;
 	if (w->bd.submit_dir) {
 		const char *full = rel[0] == '/' ? rel
-				   : args->dir	 ? join(&L->tmp, args->dir, rel)
+				   : args->dir   ? join(&L->tmp, args->dir, rel)
 						 : NULL;
 		char *nfull = full ? normalize(&L->tmp, full) : NULL;
 		char *nsub = normalize(&L->tmp, w->bd.submit_dir);
@@ -279,8 +279,8 @@ static enum wfad_status apply_jobstate(struct loader *L, uint32_t w,
 	wfad_strings_init(&local, &L->tmp);
 	for (size_t j = 0; j < wf->dag.n_jobs; j++) {
 		uint32_t id;
-		if (wfad_strings_intern(&local, wf->dag.jobs[j].id, strlen(wf->dag.jobs[j].id), &id) !=
-		    WFAD_OK) {
+		if (wfad_strings_intern(&local, wf->dag.jobs[j].id, strlen(wf->dag.jobs[j].id),
+					&id) != WFAD_OK) {
 			st = oom(L, path);
 			goto cleanup;
 		}
@@ -331,17 +331,16 @@ static enum wfad_status attach_kickstart(struct loader *L, struct node *nd, cons
 	}
 	struct wfad_strings *strs = &L->ds->strings;
 	const struct wfad_kickstart_invocation *first = &ks.inv[0];
-	if ((first->hostname &&
-	     wfad_strings_intern(strs, first->hostname, strlen(first->hostname), &nd->host) !=
-		     WFAD_OK) ||
-	    (first->resource &&
-	     wfad_strings_intern(strs, first->resource, strlen(first->resource), &nd->site) !=
-		     WFAD_OK))
+	if ((first->hostname && wfad_strings_intern(strs, first->hostname, strlen(first->hostname),
+						    &nd->host) != WFAD_OK) ||
+	    (first->resource && wfad_strings_intern(strs, first->resource, strlen(first->resource),
+						    &nd->site) != WFAD_OK))
 		return oom(L, path);
 	for (size_t i = 0; i < ks.n_inv; i++) {
 		const struct wfad_kickstart_invocation *inv = &ks.inv[i];
 		nd->exit_code = wfad_pegasus_exit_combine(nd->exit_code, inv->exit_code);
-		double cpu = (isnan(inv->utime) ? 0 : inv->utime) + (isnan(inv->stime) ? 0 : inv->stime);
+		double cpu =
+			(isnan(inv->utime) ? 0 : inv->utime) + (isnan(inv->stime) ? 0 : inv->stime);
 		if (!isnan(inv->utime) || !isnan(inv->stime))
 			nd->cpu = isnan(nd->cpu) ? cpu : nd->cpu + cpu;
 	}
@@ -439,7 +438,8 @@ static enum wfad_status attach_kickstarts(struct loader *L, uint32_t w)
 			break;
 		int kn = snprintf(key, sizeof(key), "%u/%s", dir_id, job->id);
 		uint32_t id;
-		if (kn < 0 || (size_t)kn >= sizeof(key) || !wfad_strings_find(&outs, key, (size_t)kn, &id))
+		if (kn < 0 || (size_t)kn >= sizeof(key) ||
+		    !wfad_strings_find(&outs, key, (size_t)kn, &id))
 			continue;
 		st = attach_kickstart(L, &L->nodes[wf->first + j], names[id]);
 	}
@@ -644,9 +644,10 @@ static enum wfad_status load_wf(struct loader *L, const char *dir, const char *d
 	}
 	bool have_jsd = is_file(jsd);
 	if (!have_jsd && depth == 0) {
-		st = wfad_error_set(L->err, WFAD_ENOTFOUND, jsd, 0, 0,
-				    "jobstate.log not found: not a Pegasus submit directory, or the "
-				    "workflow never started");
+		st = wfad_error_set(
+			L->err, WFAD_ENOTFOUND, jsd, 0, 0,
+			"jobstate.log not found: not a Pegasus submit directory, or the "
+			"workflow never started");
 		goto cleanup;
 	}
 	if (!dag_name)
@@ -761,8 +762,7 @@ static enum wfad_status build_run(struct loader *L, const char *dir)
 	return WFAD_OK;
 }
 
-enum wfad_status wfad_pegasus_load(const char *dir, struct wfad_dataset *ds,
-				   struct wfad_error *err)
+enum wfad_status wfad_pegasus_load(const char *dir, struct wfad_dataset *ds, struct wfad_error *err)
 {
 	struct loader L = {.err = err};
 	wfad_arena_init(&L.tmp);

@@ -159,8 +159,8 @@ static enum wfad_status parse_job_line(struct parse_ctx *c, const struct field *
 	enum wfad_status st;
 	if (n < 3)
 		return wfad_error_set(c->err, WFAD_EPARSE, c->source, c->line, f[n - 1].column,
-				      "expected '<timestamp> <job> <state> ...', got %zu field%s", n,
-				      n == 1 ? "" : "s");
+				      "expected '<timestamp> <job> <state> ...', got %zu field%s",
+				      n, n == 1 ? "" : "s");
 	if (n > 7)
 		return wfad_error_set(c->err, WFAD_EPARSE, c->source, c->line, f[7].column,
 				      "too many fields (%zu, at most 7)", n);
@@ -175,8 +175,7 @@ static enum wfad_status parse_job_line(struct parse_ctx *c, const struct field *
 	} else {
 		ev->state_word = wfad_jobstate_name(ev->state);
 	}
-	if (n > 3 && !is_dash(&f[3]) &&
-	    !(ev->arg = wfad_arena_strndup(c->arena, f[3].s, f[3].len)))
+	if (n > 3 && !is_dash(&f[3]) && !(ev->arg = wfad_arena_strndup(c->arena, f[3].s, f[3].len)))
 		return wfad_error_set(c->err, WFAD_ENOMEM, c->source, c->line, 0, "out of memory");
 	if (n > 4 && !is_dash(&f[4]) && (st = intern_field(c, &f[4], &ev->site)) != WFAD_OK)
 		return st;
@@ -209,8 +208,8 @@ enum wfad_status wfad_pegasus_parse_jobstate(const char *buf, size_t len, const 
 		c.line++;
 		const char *nul = memchr(line, '\0', line_len);
 		if (nul) {
-			st = wfad_error_set(err, WFAD_EPARSE, source, c.line, (long)(nul - line) + 1,
-					    "NUL byte in line");
+			st = wfad_error_set(err, WFAD_EPARSE, source, c.line,
+					    (long)(nul - line) + 1, "NUL byte in line");
 			goto cleanup;
 		}
 		struct field f[MAX_FIELDS];
@@ -233,7 +232,8 @@ enum wfad_status wfad_pegasus_parse_jobstate(const char *buf, size_t len, const 
 			cap = ncap;
 		}
 		struct wfad_jobstate_event *e = &ev[n_ev];
-		*e = (struct wfad_jobstate_event){.walltime = NAN, .submit_seq = -1, .line = c.line};
+		*e = (struct wfad_jobstate_event){
+			.walltime = NAN, .submit_seq = -1, .line = c.line};
 		double ts;
 		if (!wfad_parse_double(f[0].s, f[0].len, &ts) || !isfinite(ts)) {
 			st = wfad_error_set(err, WFAD_EPARSE, source, c.line, f[0].column,
@@ -257,7 +257,8 @@ enum wfad_status wfad_pegasus_parse_jobstate(const char *buf, size_t len, const 
 			goto cleanup;
 		n_ev++;
 	}
-	struct wfad_jobstate_event *final = wfad_arena_alloc(arena, (n_ev ? n_ev : 1) * sizeof(*ev));
+	struct wfad_jobstate_event *final =
+		wfad_arena_alloc(arena, (n_ev ? n_ev : 1) * sizeof(*ev));
 	if (!final) {
 		st = wfad_error_set(err, WFAD_ENOMEM, source, 0, 0, "out of memory");
 		goto cleanup;

@@ -62,8 +62,8 @@ static void terminal(struct wfad_pegasus_timeline *t, int phase, bool failed)
 	}
 }
 
-void wfad_pegasus_timeline_add(struct wfad_pegasus_timeline *t, enum wfad_jobstate state,
-			       double ts, long submit_seq)
+void wfad_pegasus_timeline_add(struct wfad_pegasus_timeline *t, enum wfad_jobstate state, double ts,
+			       long submit_seq)
 {
 	if (state == WFAD_JS_UNKNOWN || state >= WFAD_JS_MONITORD_STARTED)
 		return;
@@ -259,8 +259,8 @@ static enum wfad_status adopt_dag(struct wfad_dataset *dst, const struct wfad_da
 	}
 	for (size_t i = 0; i < n; i++) {
 		uint32_t id;
-		if (wfad_strings_intern(&dst->dag.ids, s->node_ids[i], strlen(s->node_ids[i]), &id) !=
-		    WFAD_OK) {
+		if (wfad_strings_intern(&dst->dag.ids, s->node_ids[i], strlen(s->node_ids[i]),
+					&id) != WFAD_OK) {
 			st = wfad_error_set(err, WFAD_ENOMEM, source, 0, 0, "out of memory");
 			goto cleanup;
 		}
@@ -324,10 +324,11 @@ enum wfad_status wfad_pegasus_merge(struct wfad_dataset *dst, const struct wfad_
 			map[i] = (uint32_t)i;
 	} else {
 		if (dst->dag.n_nodes != n || dst->dag.n_edges != src->dag.n_edges) {
-			st = wfad_error_set(err, WFAD_EINVAL, source, 0, 0,
-					    "DAG differs from the dataset's (%zu jobs, %zu edges vs "
-					    "%zu jobs, %zu edges)",
-					    n, src->dag.n_edges, dst->dag.n_nodes, dst->dag.n_edges);
+			st = wfad_error_set(
+				err, WFAD_EINVAL, source, 0, 0,
+				"DAG differs from the dataset's (%zu jobs, %zu edges vs "
+				"%zu jobs, %zu edges)",
+				n, src->dag.n_edges, dst->dag.n_nodes, dst->dag.n_edges);
 			goto cleanup;
 		}
 		for (size_t i = 0; i < n; i++) {
@@ -339,12 +340,14 @@ enum wfad_status wfad_pegasus_merge(struct wfad_dataset *dst, const struct wfad_
 			}
 		}
 		for (size_t v = 0; v < n; v++) {
-			for (uint32_t e = src->dag.child_ptr[v]; e < src->dag.child_ptr[v + 1]; e++) {
+			for (uint32_t e = src->dag.child_ptr[v]; e < src->dag.child_ptr[v + 1];
+			     e++) {
 				uint32_t c = src->dag.child_idx[e];
 				if (!has_edge(&dst->dag, map[v], map[c])) {
-					st = wfad_error_set(err, WFAD_EINVAL, source, 0, 0,
-							    "edge %s -> %s is not in the dataset's DAG",
-							    src->dag.node_ids[v], src->dag.node_ids[c]);
+					st = wfad_error_set(
+						err, WFAD_EINVAL, source, 0, 0,
+						"edge %s -> %s is not in the dataset's DAG",
+						src->dag.node_ids[v], src->dag.node_ids[c]);
 					goto cleanup;
 				}
 			}

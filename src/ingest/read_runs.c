@@ -43,8 +43,8 @@ static enum wfad_status read_sequential(const struct wfad_run_item *items, size_
 		if (!it->entry) {
 			FILE *f = fopen(it->path, "rb");
 			if (!f) {
-				st = wfad_error_set(err, WFAD_EIO, it->path, 0, 0, "cannot open: %s",
-						    strerror(errno));
+				st = wfad_error_set(err, WFAD_EIO, it->path, 0, 0,
+						    "cannot open: %s", strerror(errno));
 				break;
 			}
 			struct fd_ctx c = {f};
@@ -62,15 +62,16 @@ static enum wfad_status read_sequential(const struct wfad_run_item *items, size_
 			z = zip_open(it->path, ZIP_RDONLY, &zerr);
 			z_path = it->path;
 			if (!z) {
-				st = wfad_error_set(err, WFAD_EIO, it->path, 0, 0, "cannot open zip");
+				st = wfad_error_set(err, WFAD_EIO, it->path, 0, 0,
+						    "cannot open zip");
 				break;
 			}
 		}
 		snprintf(source, sizeof(source), "%s:%s", it->path, it->entry);
 		zip_file_t *zf = zip_fopen(z, it->entry, 0);
 		if (!zf) {
-			st = wfad_error_set(err, WFAD_EFORMAT, source, 0, 0, "cannot read entry: %s",
-					    zip_strerror(z));
+			st = wfad_error_set(err, WFAD_EFORMAT, source, 0, 0,
+					    "cannot read entry: %s", zip_strerror(z));
 			break;
 		}
 		st = wfad_flowbench_read_run(ds, zip_read, zf, source, it->run_id, it->label, err);

@@ -121,8 +121,9 @@ static enum wfad_status intern(struct sloader *L, const unsigned char *s, uint32
 static enum wfad_status read_jobs(struct sloader *L, long long wf_id, const char *suffix)
 {
 	sqlite3_stmt *s = NULL;
-	enum wfad_status st = prepare(
-		L, "SELECT job_id, exec_job_id FROM job WHERE wf_id = ?1 ORDER BY job_id", wf_id, &s);
+	enum wfad_status st =
+		prepare(L, "SELECT job_id, exec_job_id FROM job WHERE wf_id = ?1 ORDER BY job_id",
+			wf_id, &s);
 	if (st != WFAD_OK)
 		return st;
 	int rc;
@@ -230,10 +231,12 @@ static enum wfad_status read_edges(struct sloader *L, long long wf_id, size_t fi
 				       (const char *)sqlite3_column_text(s, 1)};
 		uint32_t idx[2];
 		for (int k = 0; k < 2; k++) {
-			if (!ends[k] || !wfad_strings_find(&local, ends[k], strlen(ends[k]), &idx[k])) {
-				st = wfad_error_set(L->err, WFAD_EINVAL, L->path, 0, 0,
-						    "job_edge names unknown job '%s' (workflow %lld)",
-						    ends[k] ? ends[k] : "(null)", wf_id);
+			if (!ends[k] ||
+			    !wfad_strings_find(&local, ends[k], strlen(ends[k]), &idx[k])) {
+				st = wfad_error_set(
+					L->err, WFAD_EINVAL, L->path, 0, 0,
+					"job_edge names unknown job '%s' (workflow %lld)",
+					ends[k] ? ends[k] : "(null)", wf_id);
 				goto cleanup;
 			}
 		}
@@ -283,13 +286,13 @@ static enum wfad_status read_instances(struct sloader *L, long long wf_id, size_
 				       size_t last)
 {
 	sqlite3_stmt *s = NULL;
-	enum wfad_status st = prepare(
-		L,
-		"SELECT ji.job_id, ji.job_submit_seq, ji.site, h.hostname, ji.subwf_id "
-		"FROM job_instance ji JOIN job j ON j.job_id = ji.job_id "
-		"LEFT JOIN host h ON h.host_id = ji.host_id WHERE j.wf_id = ?1 "
-		"ORDER BY ji.job_id, ji.job_submit_seq",
-		wf_id, &s);
+	enum wfad_status st =
+		prepare(L,
+			"SELECT ji.job_id, ji.job_submit_seq, ji.site, h.hostname, ji.subwf_id "
+			"FROM job_instance ji JOIN job j ON j.job_id = ji.job_id "
+			"LEFT JOIN host h ON h.host_id = ji.host_id WHERE j.wf_id = ?1 "
+			"ORDER BY ji.job_id, ji.job_submit_seq",
+			wf_id, &s);
 	if (st != WFAD_OK)
 		return st;
 	int rc;
@@ -316,15 +319,15 @@ static enum wfad_status read_invocations(struct sloader *L, long long wf_id, siz
 					 size_t last)
 {
 	sqlite3_stmt *s = NULL;
-	enum wfad_status st = prepare(
-		L,
-		"SELECT ji.job_id, ji.job_submit_seq, inv.remote_cpu_time, inv.exitcode "
-		"FROM invocation inv "
-		"JOIN job_instance ji ON ji.job_instance_id = inv.job_instance_id "
-		"JOIN job j ON j.job_id = ji.job_id "
-		"WHERE j.wf_id = ?1 AND inv.task_submit_seq >= 1 "
-		"ORDER BY ji.job_id, ji.job_submit_seq, inv.task_submit_seq",
-		wf_id, &s);
+	enum wfad_status st =
+		prepare(L,
+			"SELECT ji.job_id, ji.job_submit_seq, inv.remote_cpu_time, inv.exitcode "
+			"FROM invocation inv "
+			"JOIN job_instance ji ON ji.job_instance_id = inv.job_instance_id "
+			"JOIN job j ON j.job_id = ji.job_id "
+			"WHERE j.wf_id = ?1 AND inv.task_submit_seq >= 1 "
+			"ORDER BY ji.job_id, ji.job_submit_seq, inv.task_submit_seq",
+			wf_id, &s);
 	if (st != WFAD_OK)
 		return st;
 	int rc;
@@ -404,8 +407,8 @@ static enum wfad_status read_root(struct sloader *L, long long wf_id, const char
 		return st;
 	struct wfad_dataset *ds = L->ds;
 	if (L->n_nodes == 0)
-		return wfad_error_set(L->err, WFAD_EINVAL, L->path, 0, 0,
-				      "workflow %s has no jobs", uuid);
+		return wfad_error_set(L->err, WFAD_EINVAL, L->path, 0, 0, "workflow %s has no jobs",
+				      uuid);
 	const char **ids = wfad_arena_alloc(&ds->arena, L->n_nodes * sizeof(*ids));
 	if (!ids)
 		return oom(L);

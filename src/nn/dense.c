@@ -20,8 +20,7 @@ void wfad_nn_dense_bind(struct wfad_nn_dense *l, const struct wfad_nn_block *blk
 	l->db = blk->grad + l->b_off;
 }
 
-void wfad_nn_dense_init(const struct wfad_nn_dense *l, enum wfad_nn_init kind,
-			struct wfad_rng *rng)
+void wfad_nn_dense_init(const struct wfad_nn_dense *l, enum wfad_nn_init kind, struct wfad_rng *rng)
 {
 	wfad_nn_init_uniform(l->w, l->in, l->out, kind, rng);
 	for (size_t j = 0; j < l->out; j++)

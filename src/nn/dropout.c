@@ -60,7 +60,8 @@ void wfad_nn_dropout_mask(size_t n, float p, struct wfad_rng *rng, float *restri
 	if (i < n) {
 		uint64_t bits = rng_next(&s);
 		for (size_t k = 0; i + k < n; k++)
-			mask[i + k] = keep_or_zero(bits >> (16 * k) & 0xffffu, threshold, keep_bits);
+			mask[i + k] =
+				keep_or_zero(bits >> (16 * k) & 0xffffu, threshold, keep_bits);
 	}
 	*rng = s;
 }

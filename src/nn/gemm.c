@@ -65,7 +65,8 @@ INLINE void pack_b(const struct gemm_args *g, size_t p0, size_t kc, size_t j0, s
 				for (size_t q = 0; q < nr; q++)
 					row[q] = g->b[(j0 + jp + q) * g->ldb + p0 + p];
 			} else if (nr == NR) {
-				memcpy(row, src, NR * sizeof(float)); /* constant size: vector moves */
+				memcpy(row, src,
+				       NR * sizeof(float)); /* constant size: vector moves */
 				continue;
 			} else {
 				memcpy(row, src, nr * sizeof(float));
@@ -126,16 +127,14 @@ __attribute__((target("avx512f,fma"))) static void gemm_avx512(const struct gemm
 	gemm_any_16(8, g); /* 8 of the 32 zmm registers */
 }
 
-__attribute__((target("avx2"))) static void sum_rows_avx2(size_t n, size_t cols,
-							  const float *restrict x,
-							  float *restrict out)
+__attribute__((target("avx2"))) static void
+sum_rows_avx2(size_t n, size_t cols, const float *restrict x, float *restrict out)
 {
 	sum_rows_8(n, cols, x, out);
 }
 
-__attribute__((target("avx512f"))) static void sum_rows_avx512(size_t n, size_t cols,
-							      const float *restrict x,
-							      float *restrict out)
+__attribute__((target("avx512f"))) static void
+sum_rows_avx512(size_t n, size_t cols, const float *restrict x, float *restrict out)
 {
 	sum_rows_16(n, cols, x, out);
 }
@@ -181,9 +180,8 @@ void wfad_nn_sum_rows(size_t n, size_t cols, const float *restrict x, float *res
 	sum_rows_4(n, cols, x, out);
 }
 
-void wfad_nn_gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k,
-		  const float *restrict a, size_t lda, const float *restrict b, size_t ldb,
-		  float *restrict c, size_t ldc)
+void wfad_nn_gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, const float *restrict a,
+		  size_t lda, const float *restrict b, size_t ldb, float *restrict c, size_t ldc)
 {
 	/* a: [m x k] or [k x m]; b: [k x n] or [n x k]; c: [m x n] */
 	if (m == 0 || n == 0 || k == 0)

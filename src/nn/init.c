@@ -3,8 +3,8 @@
 
 #include "wfad/nn.h"
 
-void wfad_nn_init_uniform(float *restrict w, size_t fan_in, size_t fan_out,
-			  enum wfad_nn_init kind, struct wfad_rng *rng)
+void wfad_nn_init_uniform(float *restrict w, size_t fan_in, size_t fan_out, enum wfad_nn_init kind,
+			  struct wfad_rng *rng)
 {
 	/* w: [fan_in x fan_out] */
 	WFAD_ASSERT(fan_in > 0 && fan_out > 0);

@@ -143,8 +143,8 @@ void wfad_nn_mse_backward(size_t n, const float *restrict p, const float *restri
 		dp[i] += scale * (p[i] - t[i]);
 }
 
-void wfad_nn_mse_rows(size_t rows, size_t cols, const float *restrict p,
-		      const float *restrict t, double *restrict out)
+void wfad_nn_mse_rows(size_t rows, size_t cols, const float *restrict p, const float *restrict t,
+		      double *restrict out)
 {
 	/* p, t: [rows x cols], out: [rows] */
 	for (size_t r = 0; r < rows; r++) {

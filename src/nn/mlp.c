@@ -4,8 +4,8 @@
 
 #include "wfad/nn.h"
 
-enum wfad_status wfad_nn_mlp_create(struct wfad_nn_mlp *net, size_t n_layers,
-				    const size_t *dims, float dropout)
+enum wfad_status wfad_nn_mlp_create(struct wfad_nn_mlp *net, size_t n_layers, const size_t *dims,
+				    float dropout)
 {
 	WFAD_ASSERT(n_layers >= 1 && n_layers <= WFAD_NN_MLP_MAX_LAYERS);
 	WFAD_ASSERT(dropout >= 0.0f && dropout < 1.0f);

@@ -54,7 +54,8 @@ enum wfad_status wfad_dag_build(struct wfad_dataset *ds, const uint32_t *parents
 		WFAD_ASSERT(parents[k] < n && children[k] < n);
 		if (parents[k] == children[k]) {
 			st = wfad_error_set(err, WFAD_EINVAL, source, 0, 0,
-					    "job '%s' depends on itself", dag->node_ids[parents[k]]);
+					    "job '%s' depends on itself",
+					    dag->node_ids[parents[k]]);
 			goto cleanup;
 		}
 		e[k].parent = parents[k];

@@ -79,7 +79,7 @@ bool wfad_job_type_lookup(const char *name, size_t len, enum wfad_job_type *t)
 }
 
 static const char *const anomaly_names[WFAD_ANOMALY_COUNT] = {"none", "cpu", "hdd", "network",
-							       "other"};
+							      "other"};
 
 const char *wfad_anomaly_name(enum wfad_anomaly a)
 {
@@ -196,8 +196,8 @@ void wfad_job_derive_delays(struct wfad_job *job)
 void wfad_job_id_transformation(const char *job_id, size_t *len)
 {
 	static const char *const planner_prefixes[] = {
-		"create_dir", "cleanup",      "register",    "stage_in",      "stage_out",
-		"stage_inter", "stage_worker", "chmod",      "pegasus-plan", "dax",
+		"create_dir",  "cleanup",      "register", "stage_in",     "stage_out",
+		"stage_inter", "stage_worker", "chmod",    "pegasus-plan", "dax",
 	};
 	for (size_t i = 0; i < sizeof(planner_prefixes) / sizeof(planner_prefixes[0]); i++) {
 		size_t n = strlen(planner_prefixes[i]);
