@@ -139,6 +139,19 @@ size_t wfad_model_explain(const struct wfad_model *m, const struct wfad_dataset 
 	if (n > max)
 		n = max;
 	memcpy(out, cand, n * sizeof(*cand));
+	if (n == 0) {
+		/* Every feature is at its transformation's typical value: the detector finds the
+		 * job unusual among all jobs, not among its own kind. Say so. */
+		struct wfad_reason *r = &out[0];
+		memset(r, 0, sizeof(*r));
+		snprintf(r->feature, sizeof(r->feature), "transformation");
+		r->value = r->typical = r->feature_value = r->feature_typical = NAN;
+		snprintf(r->text, sizeof(r->text),
+			 "no feature stands out: typical of %s jobs, which are rare in training "
+			 "(%zu of %zu jobs)",
+			 tname, ts->count, m->n_train_jobs);
+		n = 1;
+	}
 cleanup:
 	free(xrun);
 	free(var);
