@@ -53,6 +53,7 @@ enum {
 	WFAD_DETECTOR_SUPERVISED = 1u << 0,  /* fit needs train->y (and uses valid for stopping) */
 	WFAD_DETECTOR_PROBABILITY = 1u << 1, /* scores are P(anomalous) in [0, 1] */
 	WFAD_DETECTOR_RAW_TRACE = 1u << 2,   /* reads the raw trace (ds) rather than x */
+	WFAD_DETECTOR_HOST_POOLED = 1u << 3, /* pools evidence over the jobs of a host in a run */
 };
 
 struct wfad_detector_ops {

@@ -63,27 +63,78 @@ static void describe(struct wfad_reason *r, const char *col, int stat, const str
 	}
 }
 
-/* Raw-trace detectors: rank the raw delays by robust z against their transformation. */
-static size_t explain_raw(const struct wfad_model *m, const struct wfad_dataset *ds,
+/* Robust z of a raw value against its transformation's statistics (NaN when unknown). */
+static double raw_z(const struct wfad_model_tstats *ts, int s, double v)
+{
+	if (!ts || isnan(v) || isnan(ts->median[s]))
+		return NAN;
+	double scale = fmax(1.4826 * ts->mad[s], 0.05 * fabs(ts->median[s]) + 0.1);
+	return (v - ts->median[s]) / scale;
+}
+
+/* Host-level evidence: how much slower than their transformations' medians the compute jobs
+ * of this job's host ran in this run (geometric mean of runtime ratios). */
+static bool host_reason(const struct wfad_model *m, const struct wfad_dataset *ds, size_t run,
+			const struct wfad_job *job, struct wfad_reason *r)
+{
+	if (job->host == WFAD_NO_ID)
+		return false;
+	const struct wfad_run *rr = &ds->runs[run];
+	double sum = 0;
+	size_t n = 0;
+	for (size_t i = 0; i < ds->dag.n_nodes; i++) {
+		const struct wfad_job *j = &rr->jobs[i];
+		if (j->host != job->host || j->type != WFAD_JOB_COMPUTE)
+			continue;
+		long ti = wfad_model_find_tstats(m, wfad_dataset_string(ds, j->transformation));
+		double v = j->f[WFAD_F_RUNTIME];
+		double med = ti >= 0 ? m->tstats[ti].median[2] : NAN;
+		if (isnan(v) || isnan(med) || med <= 0 || v <= 0)
+			continue;
+		sum += log(v / med);
+		n++;
+	}
+	if (n == 0)
+		return false;
+	double ratio = exp(sum / (double)n);
+	memset(r, 0, sizeof(*r));
+	snprintf(r->feature, sizeof(r->feature), "host_runtime");
+	r->value = ratio;
+	r->typical = 1;
+	r->feature_value = r->feature_typical = NAN;
+	r->contribution = 10 * log(ratio); /* ranks with the z of the job's own delays */
+	snprintf(r->text, sizeof(r->text),
+		 "jobs on host %s ran %.2fx their transformation's median runtime (%zu jobs)",
+		 wfad_dataset_string(ds, job->host), ratio, n);
+	return true;
+}
+
+/* Raw-trace detectors: rank the raw delays by robust z against their transformation; keep the
+ * ones above the typical range (z > 1) when there are any. */
+static size_t explain_raw(const struct wfad_model *m, const struct wfad_dataset *ds, size_t run,
 			  const struct wfad_job *job, const struct wfad_model_tstats *ts,
 			  const char *tname, struct wfad_reason *out, size_t max)
 {
-	struct wfad_reason cand[WFAD_MODEL_STATS];
+	struct wfad_reason cand[WFAD_MODEL_STATS + 1];
 	size_t n = 0;
+	if (m->ops->flags & WFAD_DETECTOR_HOST_POOLED && host_reason(m, ds, run, job, &cand[n]))
+		n++;
 	for (int s = 0; s < WFAD_MODEL_STATS && ts; s++) {
-		double v = job->f[wfad_model_stat_fields[s]];
-		if (isnan(v) || isnan(ts->median[s]))
+		double z = raw_z(ts, s, job->f[wfad_model_stat_fields[s]]);
+		if (isnan(z))
 			continue;
-		double scale = fmax(1.4826 * ts->mad[s], 0.05 * fabs(ts->median[s]) + 0.1);
 		cand[n].feature_value = NAN;
 		cand[n].feature_typical = NAN;
 		describe(&cand[n], stat_names[s], s, job, ts, tname, "");
-		cand[n].contribution = (v - ts->median[s]) / scale;
+		cand[n].contribution = z;
 		n++;
 	}
-	(void)m;
-	(void)ds;
 	qsort(cand, n, sizeof(*cand), cmp_reason);
+	size_t strong = 0;
+	while (strong < n && cand[strong].contribution > 1)
+		strong++;
+	if (strong)
+		n = strong;
 	if (n > max)
 		n = max;
 	memcpy(out, cand, n * sizeof(*cand));
@@ -101,7 +152,7 @@ size_t wfad_model_explain(const struct wfad_model *m, const struct wfad_dataset 
 	if (max == 0)
 		return 0;
 	if (m->ops->flags & WFAD_DETECTOR_RAW_TRACE || ti < 0)
-		return explain_raw(m, ds, job, ts, tname, out, max);
+		return explain_raw(m, ds, run, job, ts, tname, out, max);
 
 	size_t d = wfad_features_n_cols(&m->fz), nodes = ds->dag.n_nodes;
 	float *xrun = malloc(nodes * d * sizeof(float));

@@ -150,7 +150,7 @@ const struct wfad_detector_ops wfad_detector_hostz = {
 	.name = "hostz",
 	.summary = "robust z of runtime and wall time per CPU second vs the transformation, "
 		   "pooled over the compute jobs of each worker host (unsupervised)",
-	.flags = WFAD_DETECTOR_RAW_TRACE,
+	.flags = WFAD_DETECTOR_RAW_TRACE | WFAD_DETECTOR_HOST_POOLED,
 	.create = hostz_create,
 	.fit = hostz_fit,
 	.score = hostz_score,

@@ -90,6 +90,19 @@ enum wfad_status wfad_eval_jobs(const struct wfad_dataset *ds, const struct wfad
 		st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
 		goto cleanup;
 	}
+	size_t labelled = 0, anomalous = 0;
+	for (size_t r = 0; r < ds->n_runs; r++) {
+		labelled += strcmp(ds->runs[r].label, "unlabeled") != 0;
+		anomalous += wfad_run_anomalous_jobs(ds, &ds->runs[r]) > 0;
+	}
+	if (ds->n_runs < 3 || labelled == 0 || anomalous == 0) {
+		st = wfad_error_set(
+			err, WFAD_EINVAL, "", 0, 0,
+			"evaluation needs labelled runs with anomalies: workflow '%s' has "
+			"%zu runs, %zu labelled, %zu with anomalous jobs",
+			ds->workflow, ds->n_runs, labelled, anomalous);
+		goto cleanup;
+	}
 	size_t done = 0, total = (size_t)seeds * o->n_detectors;
 	for (unsigned seed = 0; seed < seeds && st == WFAD_OK; seed++) {
 		struct wfad_split sp = {0};
@@ -132,9 +145,10 @@ enum wfad_status wfad_eval_jobs(const struct wfad_dataset *ds, const struct wfad
 				r->precision_at_k[seed] =
 					wfad_metrics_precision_at_k(scores, y, n, pos);
 				struct wfad_prf prf = wfad_metrics_prf(scores, y, n, m.threshold);
-				r->precision[seed] = prf.precision;
-				r->recall[seed] = prf.recall;
-				r->f1[seed] = prf.f1;
+				/* Without anomalous test jobs recall and F1 are undefined. */
+				r->precision[seed] = prf.flagged ? prf.precision : NAN;
+				r->recall[seed] = pos ? prf.recall : NAN;
+				r->f1[seed] = pos ? prf.f1 : NAN;
 				r->threshold[seed] = m.threshold;
 			}
 			wfad_model_free(&m);
