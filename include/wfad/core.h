@@ -107,11 +107,28 @@ struct wfad_rng {
 	uint64_t s[4];
 };
 void wfad_rng_seed(struct wfad_rng *rng, uint64_t seed);
-uint64_t wfad_rng_next(struct wfad_rng *rng);
+/* Next 64 random bits. Inline: hot loops (dropout masks, sampling) call it per element. */
+static inline uint64_t wfad_rng_next(struct wfad_rng *rng)
+{
+	uint64_t *s = rng->s;
+	uint64_t x = s[1] * 5;
+	uint64_t result = ((x << 7) | (x >> 57)) * 9;
+	uint64_t t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = (s[3] << 45) | (s[3] >> 19);
+	return result;
+}
 /* Uniform in [0, 1). */
 double wfad_rng_uniform(struct wfad_rng *rng);
 /* Uniform integer in [0, n), n > 0, without modulo bias. */
 uint64_t wfad_rng_below(struct wfad_rng *rng, uint64_t n);
+
+/* Monotonic wall-clock seconds, for timings reported next to results. */
+double wfad_clock_seconds(void);
 
 /* Reads a whole file into a heap buffer with a terminating NUL (not counted in *len).
  * Fails with WFAD_ELIMIT when the file is larger than max_bytes. Caller frees *data. */

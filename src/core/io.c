@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "wfad/core.h"
 
@@ -147,4 +148,11 @@ bool wfad_parse_double(const char *s, size_t len, double *out)
 		return true;
 	}
 	return parse_slow(s, len, out);
+}
+
+double wfad_clock_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }

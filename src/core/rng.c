@@ -15,25 +15,6 @@ void wfad_rng_seed(struct wfad_rng *rng, uint64_t seed)
 		rng->s[i] = splitmix64(&seed);
 }
 
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-uint64_t wfad_rng_next(struct wfad_rng *rng)
-{
-	uint64_t *s = rng->s;
-	uint64_t result = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return result;
-}
-
 double wfad_rng_uniform(struct wfad_rng *rng)
 {
 	return (double)(wfad_rng_next(rng) >> 11) * 0x1.0p-53;

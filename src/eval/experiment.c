@@ -3,16 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "wfad/experiment.h"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 struct wfad_stat wfad_stat_of(const double *v, size_t n)
 {
@@ -128,13 +120,13 @@ enum wfad_status wfad_eval_jobs(const struct wfad_dataset *ds, const struct wfad
 							.fit_on = o->fit_on,
 							.params = o->params};
 			mo.params.seed = seed;
-			double t0 = now();
+			double t0 = wfad_clock_seconds();
 			st = wfad_model_train(&m, &mo, ds, sp.train, sp.n_train, sp.valid,
 					      sp.n_valid, err);
-			double t1 = now();
+			double t1 = wfad_clock_seconds();
 			if (st == WFAD_OK)
 				st = wfad_model_score(&m, ds, sp.test, sp.n_test, scores, err);
-			double t2 = now();
+			double t2 = wfad_clock_seconds();
 			if (st == WFAD_OK) {
 				struct wfad_eval_result *r = &results[k];
 				r->fit_seconds[seed] = t1 - t0;

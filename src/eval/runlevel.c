@@ -3,7 +3,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "wfad/runlevel.h"
 
@@ -65,13 +64,6 @@ void wfad_run_eval_result_free(struct wfad_run_eval_result *r)
 	free(r->confusion);
 	free(r->classes);
 	memset(r, 0, sizeof(*r));
-}
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static size_t class_of(const char *label, const char *const *classes, size_t n)
@@ -190,11 +182,11 @@ enum wfad_status wfad_eval_runs(const struct wfad_dataset *ds, const struct wfad
 			struct wfad_detector_params p = o->params;
 			p.seed = seed;
 			struct wfad_run_classifier *c = NULL;
-			double t0 = now();
+			double t0 = wfad_clock_seconds();
 			st = ops->create(&p, &c);
 			if (st == WFAD_OK)
 				st = ops->fit(c, &tr, sp.n_valid ? &va : NULL, err);
-			res->fit_seconds[seed] = now() - t0;
+			res->fit_seconds[seed] = wfad_clock_seconds() - t0;
 			if (st == WFAD_OK)
 				st = ops->predict(c, &te, proba, err);
 			if (c)

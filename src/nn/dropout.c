@@ -7,27 +7,6 @@
  * vectoriser only takes loops it needs no remainder code for. */
 enum { EW = 16 };
 
-/* wfad_rng_next (xoshiro256**), inlined here; the test nn_relu_dropout_gradients checks
- * that the two produce the same stream. */
-static inline uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static inline uint64_t rng_next(struct wfad_rng *rng)
-{
-	uint64_t *s = rng->s;
-	uint64_t result = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return result;
-}
-
 /* 1 / (1 - p) where the 16-bit uniform u keeps the element (u >= threshold), else 0, built
  * from bits: drops are unpredictable, so a branch here would be mispredicted p of the time. */
 static inline float keep_or_zero(uint64_t u, uint32_t threshold, uint32_t keep_bits)
@@ -51,14 +30,14 @@ void wfad_nn_dropout_mask(size_t n, float p, struct wfad_rng *rng, float *restri
 	struct wfad_rng s = *rng;
 	size_t i = 0;
 	for (; i + 4 <= n; i += 4) {
-		uint64_t bits = rng_next(&s);
+		uint64_t bits = wfad_rng_next(&s);
 		mask[i] = keep_or_zero(bits & 0xffffu, threshold, keep_bits);
 		mask[i + 1] = keep_or_zero(bits >> 16 & 0xffffu, threshold, keep_bits);
 		mask[i + 2] = keep_or_zero(bits >> 32 & 0xffffu, threshold, keep_bits);
 		mask[i + 3] = keep_or_zero(bits >> 48, threshold, keep_bits);
 	}
 	if (i < n) {
-		uint64_t bits = rng_next(&s);
+		uint64_t bits = wfad_rng_next(&s);
 		for (size_t k = 0; i + k < n; k++)
 			mask[i + k] =
 				keep_or_zero(bits >> (16 * k) & 0xffffu, threshold, keep_bits);
