@@ -10,7 +10,7 @@
 PREFIX ?= /usr/local
 BUILD ?= build
 CC ?= cc
-PKGS := jansson libzip sqlite3 yaml-0.1
+PKGS := jansson libzip sqlite3 yaml-0.1 cairo
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 # XGBoost (Debian libxgboost-dev) ships no pkg-config file.

@@ -56,5 +56,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_detectors(int argc, char **argv);
+int cmd_gantt(int argc, char **argv);
+int cmd_active(int argc, char **argv);
 
 #endif

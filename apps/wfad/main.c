@@ -23,6 +23,8 @@ static const struct {
 	{"train", cmd_train, "train a detector and write a model file"},
 	{"score", cmd_score, "score runs with a model: verdicts, hosts, likely fault, reasons"},
 	{"detectors", cmd_detectors, "list the detectors"},
+	{"gantt", cmd_gantt, "draw a run as a Gantt chart (png, svg, pdf) or a raster"},
+	{"active", cmd_active, "active learning: request the runs the model is least sure about"},
 };
 
 static void usage(FILE *out)

@@ -54,6 +54,8 @@ enum {
 	WFAD_DETECTOR_PROBABILITY = 1u << 1, /* scores are P(anomalous) in [0, 1] */
 	WFAD_DETECTOR_RAW_TRACE = 1u << 2,   /* reads the raw trace (ds) rather than x */
 	WFAD_DETECTOR_HOST_POOLED = 1u << 3, /* pools evidence over the jobs of a host in a run */
+	WFAD_DETECTOR_GRAPH = 1u << 4,       /* scores depend on the run's DAG (rows must be whole
+					      * runs); explanations use raw-trace reasons */
 };
 
 struct wfad_detector_ops {

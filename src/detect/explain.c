@@ -151,7 +151,7 @@ size_t wfad_model_explain(const struct wfad_model *m, const struct wfad_dataset 
 	const struct wfad_model_tstats *ts = ti >= 0 ? &m->tstats[ti] : NULL;
 	if (max == 0)
 		return 0;
-	if (m->ops->flags & WFAD_DETECTOR_RAW_TRACE || ti < 0)
+	if (m->ops->flags & (WFAD_DETECTOR_RAW_TRACE | WFAD_DETECTOR_GRAPH) || ti < 0)
 		return explain_raw(m, ds, run, job, ts, tname, out, max);
 
 	size_t d = wfad_features_n_cols(&m->fz), nodes = ds->dag.n_nodes;

@@ -19,7 +19,7 @@ struct run_gbdt {
 
 enum { DEFAULT_ROUNDS = 300, PATIENCE = 25 };
 
-extern const struct wfad_run_classifier_ops wfad_run_classifier_gbdt;
+WFAD_RUN_CLASSIFIER_REGISTER(gbdt);
 
 static enum wfad_status create(const struct wfad_detector_params *p,
 			       struct wfad_run_classifier **out)

@@ -6,30 +6,6 @@
 
 #include "wfad/runlevel.h"
 
-extern const struct wfad_run_classifier_ops wfad_run_classifier_gbdt;
-
-static const struct wfad_run_classifier_ops *const classifiers[] = {
-	&wfad_run_classifier_gbdt,
-};
-
-size_t wfad_run_classifier_count(void)
-{
-	return sizeof(classifiers) / sizeof(classifiers[0]);
-}
-
-const struct wfad_run_classifier_ops *wfad_run_classifier_at(size_t i)
-{
-	return i < wfad_run_classifier_count() ? classifiers[i] : NULL;
-}
-
-const struct wfad_run_classifier_ops *wfad_run_classifier_find(const char *name)
-{
-	for (size_t i = 0; i < wfad_run_classifier_count(); i++)
-		if (strcmp(classifiers[i]->name, name) == 0)
-			return classifiers[i];
-	return NULL;
-}
-
 static int cmp_label(const void *x, const void *y)
 {
 	return wfad_label_compare(*(const char *const *)x, *(const char *const *)y);
