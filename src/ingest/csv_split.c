@@ -14,6 +14,7 @@ struct splitter {
 	size_t *fl;
 	size_t max, n, start;
 	bool in_quote, quoted; /* quoted: the current field has seen a quote */
+	bool nul;              /* a NUL byte was met: not text */
 };
 
 /* Ends the field [start, end); checks its quoting. Returns false on a malformed field. */
@@ -41,6 +42,11 @@ static bool emit(struct splitter *s, size_t end, size_t *bad_col)
 
 static bool separator(struct splitter *s, size_t i, size_t *bad_col)
 {
+	if (s->line[i] == '\0') {
+		s->nul = true;
+		*bad_col = i + 1;
+		return false;
+	}
 	if (s->line[i] == '"') {
 		s->in_quote = !s->in_quote;
 		s->quoted = true;
@@ -61,33 +67,37 @@ static long finish(struct splitter *s, size_t len, size_t *bad_col)
 long wfad_csv_split_ref(const char *line, size_t len, const char **fs, size_t *fl, size_t max,
 			size_t *bad_col)
 {
-	struct splitter s = {line, fs, fl, max, 0, 0, false, false};
+	struct splitter s = {line, fs, fl, max, 0, 0, false, false, false};
 	for (size_t i = 0; i < len; i++)
-		if ((line[i] == ',' || line[i] == '"') && !separator(&s, i, bad_col))
-			return -1;
+		if ((line[i] == ',' || line[i] == '"' || line[i] == '\0') &&
+		    !separator(&s, i, bad_col))
+			return s.nul ? -2 : -1;
 	return finish(&s, len, bad_col);
 }
 
 long wfad_csv_split(const char *line, size_t len, const char **fs, size_t *fl, size_t max,
 		    size_t *bad_col)
 {
-	struct splitter s = {line, fs, fl, max, 0, 0, false, false};
+	struct splitter s = {line, fs, fl, max, 0, 0, false, false, false};
 	size_t i = 0;
 #ifdef __SSE2__
 	const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"');
+	const __m128i zero = _mm_setzero_si128();
 	for (; i + 16 <= len; i += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(line + i));
 		unsigned mask = (unsigned)_mm_movemask_epi8(
-			_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, quote)));
+			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, quote)),
+				     _mm_cmpeq_epi8(v, zero)));
 		while (mask) {
 			if (!separator(&s, i + (size_t)__builtin_ctz(mask), bad_col))
-				return -1;
+				return s.nul ? -2 : -1;
 			mask &= mask - 1;
 		}
 	}
 #endif
 	for (; i < len; i++)
-		if ((line[i] == ',' || line[i] == '"') && !separator(&s, i, bad_col))
-			return -1;
+		if ((line[i] == ',' || line[i] == '"' || line[i] == '\0') &&
+		    !separator(&s, i, bad_col))
+			return s.nul ? -2 : -1;
 	return finish(&s, len, bad_col);
 }

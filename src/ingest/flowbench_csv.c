@@ -84,9 +84,6 @@ static int next_line(struct line_reader *r, const char **line, size_t *len, cons
 			return wfad_error_set(err, WFAD_EIO, source, r->lineno, 0, "read error");
 		if (got == 0)
 			r->eof = true;
-		if (memchr(r->buf + r->end, '\0', (size_t)got))
-			return wfad_error_set(err, WFAD_EPARSE, source, r->lineno + 1, 0,
-					      "NUL byte: this is not a text CSV file");
 		r->end += (size_t)got;
 	}
 }
@@ -111,7 +108,8 @@ static enum wfad_status read_header(struct reader_state *rs, const char *line, s
 	long n = wfad_csv_split(line, len, rs->fs, rs->fl, MAX_COLS, &bad);
 	if (n < 0)
 		return wfad_error_set(err, WFAD_EPARSE, rs->source, lineno, (long)bad,
-				      "unterminated quoted field in the header");
+				      n == -2 ? "NUL byte: this is not a text CSV file"
+					      : "unterminated quoted field in the header");
 	if (n > MAX_COLS)
 		return wfad_error_set(err, WFAD_ELIMIT, rs->source, lineno, 0,
 				      "%ld columns in the header; at most %d", n, MAX_COLS);
@@ -345,7 +343,8 @@ enum wfad_status wfad_flowbench_read_run(struct wfad_dataset *ds, wfad_read_fn r
 		long n = wfad_csv_split(line, len, rs->fs, rs->fl, MAX_COLS, &bad);
 		if (n < 0) {
 			st = wfad_error_set(err, WFAD_EPARSE, source, lr.lineno, (long)bad,
-					    "unterminated quoted field");
+					    n == -2 ? "NUL byte: this is not a text CSV file"
+						    : "unterminated quoted field");
 			goto cleanup;
 		}
 		if ((size_t)n != rs->n_cols) {
