@@ -118,3 +118,18 @@ int cli_load(const char *path, const char *workflow, const char *dag, const char
 	}
 	return 0;
 }
+
+void cli_stat_cell(const double *v, unsigned n, int width)
+{
+	struct wfad_stat s = wfad_stat_of(v, n);
+	char buf[64];
+	if (s.n == 0)
+		snprintf(buf, sizeof(buf), "n/a");
+	else
+		snprintf(buf, sizeof(buf), "%.3f \u00b1 %.3f", s.mean, s.std);
+	/* pad by visible characters: the plus-minus sign is two bytes in UTF-8 */
+	int visible = 0;
+	for (const char *p = buf; *p; p++)
+		visible += ((unsigned char)*p & 0xc0) != 0x80;
+	printf(" %s%*s", buf, width > visible ? width - visible : 0, "");
+}

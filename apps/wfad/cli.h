@@ -12,9 +12,9 @@
 enum { EXIT_DATA = 1, EXIT_USAGE = 2 };
 
 struct cli_option {
-	const char *name;   /* long name without "--" */
-	char short_name;    /* 0 for none */
-	const char *arg;    /* metavariable, NULL for a flag */
+	const char *name; /* long name without "--" */
+	char short_name;  /* 0 for none */
+	const char *arg;  /* metavariable, NULL for a flag */
 	const char *help;
 	const char **value; /* set to the argument (or "1" for a flag) */
 };
@@ -49,6 +49,9 @@ int cli_pick_dataset(const struct wfad_collection *c, const struct wfad_dataset 
 /* The run-level task of wfad eval. */
 int cli_eval_runs(const struct wfad_dataset *ds, const struct wfad_eval_options *o,
 		  const char *format);
+
+/* Prints " mean ± std" (or " n/a") padded to width visible characters. */
+void cli_stat_cell(const double *v, unsigned n, int width);
 
 int cmd_info(int argc, char **argv);
 int cmd_export(int argc, char **argv);

@@ -36,17 +36,6 @@ static void put_stat_json(const char *name, const double *v, unsigned n, bool co
 	printf("}");
 }
 
-static void put_stat_cell(const double *v, unsigned n, int width)
-{
-	struct wfad_stat s = wfad_stat_of(v, n);
-	char buf[64];
-	if (s.n == 0)
-		snprintf(buf, sizeof(buf), "n/a");
-	else
-		snprintf(buf, sizeof(buf), "%.3f ± %.3f", s.mean, s.std);
-	printf(" %-*s", width, buf);
-}
-
 static void print_job_results(const struct wfad_dataset *ds, const struct wfad_eval_options *o,
 			      const struct wfad_eval_result *res, const char *format)
 {
@@ -109,10 +98,10 @@ static void print_job_results(const struct wfad_dataset *ds, const struct wfad_e
 	for (size_t k = 0; k < o->n_detectors; k++) {
 		const struct wfad_eval_result *r = &res[k];
 		printf("%-10s", r->detector);
-		put_stat_cell(r->roc_auc, r->seeds, 15);
-		put_stat_cell(r->average_precision, r->seeds, 15);
-		put_stat_cell(r->precision_at_k, r->seeds, 15);
-		put_stat_cell(r->f1, r->seeds, 15);
+		cli_stat_cell(r->roc_auc, r->seeds, 15);
+		cli_stat_cell(r->average_precision, r->seeds, 15);
+		cli_stat_cell(r->precision_at_k, r->seeds, 15);
+		cli_stat_cell(r->f1, r->seeds, 15);
 		printf(" %8.2f %8.2f\n", wfad_stat_of(r->fit_seconds, r->seeds).mean,
 		       wfad_stat_of(r->score_seconds, r->seeds).mean);
 	}

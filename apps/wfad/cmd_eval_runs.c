@@ -16,17 +16,6 @@ static void stat_json(const char *name, const double *v, unsigned n)
 		printf("null, \"std\": null}");
 }
 
-static void stat_cell(const double *v, unsigned n)
-{
-	struct wfad_stat s = wfad_stat_of(v, n);
-	char buf[40];
-	if (s.n)
-		snprintf(buf, sizeof(buf), "%.3f ± %.3f", s.mean, s.std);
-	else
-		snprintf(buf, sizeof(buf), "n/a");
-	printf(" %-15s", buf);
-}
-
 int cli_eval_runs(const struct wfad_dataset *ds, const struct wfad_eval_options *o,
 		  const char *format)
 {
@@ -95,10 +84,10 @@ int cli_eval_runs(const struct wfad_dataset *ds, const struct wfad_eval_options 
 		for (size_t d = 0; d < o->n_detectors; d++) {
 			const struct wfad_run_eval_result *r = &res[d];
 			printf("%-10s", r->detector);
-			stat_cell(r->accuracy, r->seeds);
-			stat_cell(r->macro_f1, r->seeds);
-			stat_cell(r->binary_accuracy, r->seeds);
-			stat_cell(r->binary_roc_auc, r->seeds);
+			cli_stat_cell(r->accuracy, r->seeds, 15);
+			cli_stat_cell(r->macro_f1, r->seeds, 15);
+			cli_stat_cell(r->binary_accuracy, r->seeds, 15);
+			cli_stat_cell(r->binary_roc_auc, r->seeds, 15);
 			printf(" %8.2f\n", wfad_stat_of(r->fit_seconds, r->seeds).mean);
 			printf("  confusion over %u seeds (rows: true label, columns: predicted)\n",
 			       r->seeds);

@@ -85,9 +85,9 @@ long wfad_csv_split(const char *line, size_t len, const char **fs, size_t *fl, s
 	const __m128i zero = _mm_setzero_si128();
 	for (; i + 16 <= len; i += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(line + i));
-		unsigned mask = (unsigned)_mm_movemask_epi8(
-			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, quote)),
-				     _mm_cmpeq_epi8(v, zero)));
+		unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, quote)),
+			_mm_cmpeq_epi8(v, zero)));
 		while (mask) {
 			if (!separator(&s, i + (size_t)__builtin_ctz(mask), bad_col))
 				return s.nul ? -2 : -1;
