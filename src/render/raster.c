@@ -1,0 +1,120 @@
+/* Fixed-size rasters of a run's Gantt encoding for models: one channel per segment kind and
+ * one for incomplete jobs, pixel = share of its time interval covered (see render.h). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cairo.h>
+
+#include "wfad/render.h"
+
+/* out[c x n x n] max= coverage of [t0, t1) over the columns of row y of channel c. */
+static void cover(float *restrict plane, size_t n, size_t y, double t0, double t1, double dt)
+{
+	if (!(t1 > t0) || t1 <= 0 || t0 >= dt * (double)n)
+		return;
+	double a = t0 / dt, b = t1 / dt;
+	size_t x0 = a > 0 ? (size_t)a : 0;
+	size_t x1 = b < (double)n ? (size_t)ceil(b) : n;
+	for (size_t x = x0; x < x1; x++) {
+		double lo = a > (double)x ? a : (double)x;
+		double hi = b < (double)(x + 1) ? b : (double)(x + 1);
+		float v = (float)(hi > lo ? hi - lo : 0);
+		float *p = &plane[y * n + x];
+		if (v > *p)
+			*p = v;
+	}
+}
+
+void wfad_render_raster_span(const struct wfad_dataset *ds, size_t run, size_t n, double span,
+			     float *out)
+{
+	WFAD_ASSERT(ds && out && run < ds->n_runs && n > 0 && span > 0);
+	memset(out, 0, (size_t)WFAD_RASTER_CHANNELS * n * n * sizeof(float));
+	size_t m = ds->dag.n_nodes;
+	double t_min, t_max;
+	if (m == 0 || !wfad_gantt_run_bounds(ds, run, &t_min, &t_max))
+		return;
+	double dt = span / (double)n;
+	const struct wfad_job *jobs = ds->runs[run].jobs;
+	for (size_t k = 0; k < m; k++) {
+		uint32_t node = ds->dag.topo ? ds->dag.topo[k] : (uint32_t)k;
+		size_t y0 = k * n / m, y1 = (k + 1) * n / m;
+		if (y1 <= y0)
+			y1 = y0 + 1;
+		struct wfad_gantt_span sp[WFAD_SEG_COUNT];
+		wfad_gantt_job_spans(&jobs[node], t_min, sp);
+		bool incomplete = wfad_gantt_job_incomplete(&jobs[node]);
+		for (size_t y = y0; y < y1; y++) {
+			for (int s = 0; s < WFAD_SEG_COUNT; s++)
+				if (!isnan(sp[s].t0))
+					cover(out + (size_t)s * n * n, n, y, sp[s].t0, sp[s].t1,
+					      dt);
+			if (incomplete) {
+				float *row = out + (size_t)WFAD_SEG_COUNT * n * n + y * n;
+				for (size_t x = 0; x < n; x++)
+					row[x] = 1;
+			}
+		}
+	}
+}
+
+void wfad_render_raster(const struct wfad_dataset *ds, size_t run, size_t n, float *out)
+{
+	double t_min = 0, t_max = 1;
+	if (!wfad_gantt_run_bounds(ds, run, &t_min, &t_max) || !(t_max > t_min))
+		t_max = t_min + 1;
+	wfad_render_raster_span(ds, run, n, t_max - t_min, out);
+}
+
+enum wfad_status wfad_render_raster_png(const struct wfad_dataset *ds, size_t run, size_t n,
+					const char *path, struct wfad_error *err)
+{
+	WFAD_ASSERT(n > 0 && n <= 16384);
+	float *px = malloc((size_t)WFAD_RASTER_CHANNELS * n * n * sizeof(float));
+	if (!px)
+		return wfad_error_set(err, WFAD_ENOMEM, path, 0, 0, "out of memory");
+	FILE *probe = fopen(path, "wb");
+	if (!probe) {
+		free(px);
+		return wfad_error_set(err, WFAD_EIO, path, 0, 0, "cannot write: %s",
+				      strerror(errno));
+	}
+	fclose(probe);
+	wfad_render_raster(ds, run, n, px);
+	cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)n, (int)n);
+	cairo_surface_flush(surf);
+	unsigned char *data = cairo_image_surface_get_data(surf);
+	int stride = cairo_image_surface_get_stride(surf);
+	size_t nn = n * n;
+	for (size_t y = 0; data && y < n; y++)
+		for (size_t x = 0; x < n; x++) {
+			double c[3] = {1, 1, 1};
+			bool any = false;
+			for (int s = 0; s < WFAD_SEG_COUNT; s++) {
+				double a = px[(size_t)s * nn + y * n + x], rgb[3];
+				if (!(a > 0))
+					continue;
+				any = true;
+				wfad_gantt_segment_rgb((enum wfad_gantt_segment)s, rgb);
+				for (int q = 0; q < 3; q++)
+					c[q] = c[q] * (1 - a) + rgb[q] * a;
+			}
+			if (!any && px[(size_t)WFAD_SEG_COUNT * nn + y * n + x] > 0)
+				c[0] = c[1] = c[2] = 0.85;
+			uint32_t v = (uint32_t)lround(c[0] * 255) << 16 |
+				     (uint32_t)lround(c[1] * 255) << 8 |
+				     (uint32_t)lround(c[2] * 255);
+			memcpy(data + y * (size_t)stride + x * 4, &v, 4);
+		}
+	cairo_surface_mark_dirty(surf);
+	cairo_status_t cs = cairo_surface_write_to_png(surf, path);
+	cairo_surface_destroy(surf);
+	free(px);
+	if (cs != CAIRO_STATUS_SUCCESS)
+		return wfad_error_set(err, WFAD_EIO, path, 0, 0, "cannot write: %s",
+				      cairo_status_to_string(cs));
+	return WFAD_OK;
+}
