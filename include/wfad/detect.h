@@ -77,6 +77,13 @@ struct wfad_detector_ops {
 	enum wfad_status (*load)(const struct wfad_detector_params *p, FILE *f,
 				 struct wfad_detector **out, struct wfad_error *err);
 	void (*destroy)(struct wfad_detector *det);
+	/* Optional warm start (NULL: not supported, callers refit): continues training a fitted
+	 * detector on train for exactly `epochs` more epochs (valid, may be NULL, picks which of
+	 * those epochs' weights are kept). The columns must match the fit. On failure the
+	 * detector keeps its previous state. */
+	enum wfad_status (*update)(struct wfad_detector *det, const struct wfad_jobset *train,
+				   const struct wfad_jobset *valid, int epochs,
+				   struct wfad_error *err);
 };
 
 /* Registry (src/detect/registry.c is generated from WFAD_DETECTOR_REGISTER lines). */

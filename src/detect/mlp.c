@@ -44,6 +44,13 @@ static enum wfad_status mlp_fit(struct wfad_detector *det, const struct wfad_job
 	return wfad_nnd_fit(m, 3, dims, train, valid, err);
 }
 
+static enum wfad_status mlp_update(struct wfad_detector *det, const struct wfad_jobset *train,
+				   const struct wfad_jobset *valid, int epochs,
+				   struct wfad_error *err)
+{
+	return wfad_nnd_update((struct wfad_nnd *)det, train, valid, epochs, err);
+}
+
 static enum wfad_status mlp_score(const struct wfad_detector *det, const struct wfad_jobset *js,
 				  double *out, struct wfad_error *err)
 {
@@ -89,4 +96,5 @@ const struct wfad_detector_ops wfad_detector_mlp = {
 	.save = mlp_save,
 	.load = mlp_load,
 	.destroy = mlp_destroy,
+	.update = mlp_update,
 };

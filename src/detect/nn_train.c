@@ -148,26 +148,22 @@ static enum wfad_status diverged(const struct wfad_nnd *m, struct wfad_error *er
 			      m->name, epoch, what, isnan(value) ? "NaN" : "infinite");
 }
 
-enum wfad_status wfad_nnd_fit(struct wfad_nnd *m, size_t n_layers, const size_t *dims,
-			      const struct wfad_jobset *train, const struct wfad_jobset *valid,
-			      struct wfad_error *err)
+/* Trains m->net (already created) for up to `epochs` epochs on train. A fresh fit seeds the
+ * RNG with cfg->seed and initialises the parameters; a warm start keeps them, restarts AdamW
+ * (zero moments) and shuffles with `seed`. With valid the best epoch's weights are kept (and
+ * patience applies only to a fresh fit). The caller undoes a failure. */
+static enum wfad_status train_epochs(struct wfad_nnd *m, const struct wfad_jobset *train,
+				     const struct wfad_jobset *valid, float pos_weight, int epochs,
+				     bool fresh, uint64_t seed, struct wfad_error *err)
 {
-	wfad_nnd_reset(m);
-	float pos_weight;
-	enum wfad_status st = check_data(m, train, valid, &pos_weight, err);
-	if (st != WFAD_OK)
-		return st;
-	WFAD_ASSERT(dims[0] == train->d);
+	enum wfad_status st = WFAD_OK;
 	const struct wfad_nnd_config *cfg = &m->cfg;
 	bool use_valid = valid && valid->n > 0;
-	size_t n = train->n, d = train->d, out_w = dims[n_layers];
+	size_t n = train->n, d = train->d, out_w = m->net.dims[m->net.n_layers];
 	size_t batch = (size_t)cfg->batch < n ? (size_t)cfg->batch : n;
 	size_t cap = batch > NND_SCORE_CHUNK ? batch : NND_SCORE_CHUNK;
 	struct fit_work w = {0};
 
-	st = wfad_nn_mlp_create(&m->net, n_layers, dims, cfg->dropout);
-	if (st != WFAD_OK)
-		goto nomem;
 	if ((st = wfad_nn_mlp_act_alloc(&w.act, &m->net, cap)) != WFAD_OK)
 		goto nomem;
 	st = WFAD_ENOMEM;
@@ -180,8 +176,13 @@ enum wfad_status wfad_nnd_fit(struct wfad_nnd *m, size_t n_layers, const size_t 
 		goto nomem;
 
 	struct wfad_rng rng;
-	wfad_rng_seed(&rng, cfg->seed);
-	wfad_nn_mlp_init_params(&m->net, &rng);
+	wfad_rng_seed(&rng, seed);
+	if (fresh) {
+		wfad_nn_mlp_init_params(&m->net, &rng);
+	} else {
+		memset(m->net.block.m, 0, m->net.block.n * sizeof(float));
+		memset(m->net.block.v, 0, m->net.block.n * sizeof(float));
+	}
 	struct wfad_nn_adamw opt;
 	wfad_nn_adamw_init(&opt, (float)cfg->lr, (float)cfg->weight_decay);
 	for (size_t i = 0; i < n; i++)
@@ -189,7 +190,7 @@ enum wfad_status wfad_nnd_fit(struct wfad_nnd *m, size_t n_layers, const size_t 
 
 	double best_loss = INFINITY;
 	int bad_epochs = 0, epoch = 0;
-	for (epoch = 1; epoch <= cfg->epochs; epoch++) {
+	for (epoch = 1; epoch <= epochs; epoch++) {
 		for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates */
 			size_t j = (size_t)wfad_rng_below(&rng, i + 1);
 			size_t t = w.perm[i];
@@ -240,11 +241,11 @@ enum wfad_status wfad_nnd_fit(struct wfad_nnd *m, size_t n_layers, const size_t 
 				bad_epochs = 0;
 				memcpy(w.best, m->net.block.param, m->net.block.n * sizeof(float));
 			} else {
-				stop = ++bad_epochs >= cfg->patience;
+				stop = fresh && ++bad_epochs >= cfg->patience;
 			}
 		}
 		if (cfg->progress)
-			cfg->progress(cfg->progress_user, (size_t)epoch, (size_t)cfg->epochs);
+			cfg->progress(cfg->progress_user, (size_t)epoch, (size_t)epochs);
 		if (stop)
 			break;
 	}
@@ -269,8 +270,62 @@ nomem:
 	st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "%s: out of memory", m->name);
 cleanup:
 	fit_work_free(&w);
+	return st;
+}
+
+enum wfad_status wfad_nnd_fit(struct wfad_nnd *m, size_t n_layers, const size_t *dims,
+			      const struct wfad_jobset *train, const struct wfad_jobset *valid,
+			      struct wfad_error *err)
+{
+	wfad_nnd_reset(m);
+	float pos_weight;
+	enum wfad_status st = check_data(m, train, valid, &pos_weight, err);
+	if (st != WFAD_OK)
+		return st;
+	WFAD_ASSERT(dims[0] == train->d);
+	if (wfad_nn_mlp_create(&m->net, n_layers, dims, m->cfg.dropout) != WFAD_OK)
+		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "%s: out of memory", m->name);
+	st = train_epochs(m, train, valid, pos_weight, m->cfg.epochs, true, m->cfg.seed, err);
 	if (st != WFAD_OK)
 		wfad_nnd_reset(m);
+	return st;
+}
+
+enum wfad_status wfad_nnd_update(struct wfad_nnd *m, const struct wfad_jobset *train,
+				 const struct wfad_jobset *valid, int epochs,
+				 struct wfad_error *err)
+{
+	if (!m->fitted)
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "%s: a warm start needs a fitted model", m->name);
+	if (epochs < 1)
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "%s: a warm start needs at least one epoch, not %d", m->name,
+				      epochs);
+	float pos_weight;
+	enum wfad_status st = check_data(m, train, valid, &pos_weight, err);
+	if (st != WFAD_OK)
+		return st;
+	if (train->d != m->net.dims[0])
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "%s: fitted on %zu feature columns, asked to update on %zu",
+				      m->name, m->net.dims[0], train->d);
+	float *saved = wfad_nn_alloc_floats(m->net.block.n);
+	if (!saved)
+		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "%s: out of memory", m->name);
+	memcpy(saved, m->net.block.param, m->net.block.n * sizeof(float));
+	int epochs_run = m->epochs_run, best_epoch = m->best_epoch;
+	/* A shuffle that differs from update to update (the labelled set grows) yet is fixed by
+	 * the seed. */
+	uint64_t seed = m->cfg.seed ^ (0x9e3779b97f4a7c15ull * (uint64_t)(train->n + 1));
+	st = train_epochs(m, train, valid, pos_weight, epochs, false, seed, err);
+	if (st != WFAD_OK) {
+		memcpy(m->net.block.param, saved, m->net.block.n * sizeof(float));
+		m->epochs_run = epochs_run;
+		m->best_epoch = best_epoch;
+		m->fitted = true;
+	}
+	free(saved);
 	return st;
 }
 

@@ -48,6 +48,13 @@ enum wfad_status wfad_nnd_fit(struct wfad_nnd *m, size_t n_layers, const size_t 
 			      const struct wfad_jobset *train, const struct wfad_jobset *valid,
 			      struct wfad_error *err);
 
+/* Warm start: continues training a fitted m on train for exactly `epochs` epochs with a fresh
+ * AdamW state, keeping the best epoch's weights on valid (NULL or empty: the last). On failure
+ * m keeps its previous weights; WFAD_EINVAL when unfitted, for mismatched columns or labels. */
+enum wfad_status wfad_nnd_update(struct wfad_nnd *m, const struct wfad_jobset *train,
+				 const struct wfad_jobset *valid, int epochs,
+				 struct wfad_error *err);
+
 /* One finite score per row of js; WFAD_EINVAL when unfitted, for a column-count mismatch or
  * a non-finite score, WFAD_ENOMEM. */
 enum wfad_status wfad_nnd_score(const struct wfad_nnd *m, const struct wfad_jobset *js,
