@@ -246,6 +246,86 @@ const float *wfad_nn_mlp_forward(const struct wfad_nn_mlp *net, struct wfad_nn_m
 void wfad_nn_mlp_backward(struct wfad_nn_mlp *net, struct wfad_nn_mlp_act *act, size_t n,
 			  const float *restrict x, const float *restrict dout);
 
+/* ---- Graph convolution and pooling (nn/graph.c) ------------------------------------------
+ * S = D^-1/2 (A + A^T + I) D^-1/2 of one DAG in CSR (D = degree of A + A^T + I), applied to
+ * every graph of a batch: rows [b * n, (b + 1) * n) of a [n_graphs * n x cols] matrix are the
+ * nodes of graph b, all graphs sharing the DAG (block-diagonal, never dense). S is symmetric,
+ * so its backward applies S again. A GCN layer is a dense layer followed by S. */
+
+struct wfad_nn_graph {
+	size_t n;      /* nodes of one graph */
+	size_t nnz;    /* stored entries (self loops included) */
+	uint32_t *ptr; /* [n + 1] row starts */
+	uint32_t *idx; /* [nnz] column (neighbour) of each entry */
+	float *val;    /* [nnz] 1 / sqrt(deg_i deg_j) */
+};
+
+/* Builds S from a DAG's child and parent CSR lists over n nodes (no self loops, no duplicate
+ * edges, as wfad_dag_build makes them). Caller-owned struct; WFAD_ENOMEM leaves *g zeroed,
+ * WFAD_ELIMIT when the entries overflow 32 bits. */
+enum wfad_status wfad_nn_graph_build(struct wfad_nn_graph *g, size_t n, const uint32_t *child_ptr,
+				     const uint32_t *child_idx, const uint32_t *parent_ptr,
+				     const uint32_t *parent_idx);
+void wfad_nn_graph_free(struct wfad_nn_graph *g); /* accepts a zeroed struct */
+
+/* y[n_graphs * n x cols] = S x per graph (overwrites y); the reference sums each element in
+ * double, the optimised kernel in float over whole rows (same entry order). */
+void wfad_nn_graph_propagate_ref(const struct wfad_nn_graph *g, size_t n_graphs, size_t cols,
+				 const float *restrict x, float *restrict y);
+void wfad_nn_graph_propagate(const struct wfad_nn_graph *g, size_t n_graphs, size_t cols,
+			     const float *restrict x, float *restrict y);
+/* dx[n_graphs * n x cols] += S^T dy (= S dy). */
+void wfad_nn_graph_propagate_backward(const struct wfad_nn_graph *g, size_t n_graphs, size_t cols,
+				      const float *restrict dy, float *restrict dx);
+
+/* Per-graph pooling of x[n_graphs * n x cols] into y (n_graphs rows of cols, leading
+ * dimension ldy >= cols). mean: y = column means of the graph's rows. max: y = column maxima,
+ * arg[n_graphs x cols] = the row (within the graph) that won, first on ties. */
+void wfad_nn_pool_mean_forward(size_t n_graphs, size_t n, size_t cols, const float *restrict x,
+			       float *restrict y, size_t ldy);
+/* dx[n_graphs * n x cols] += dy / n broadcast over the graph's rows. */
+void wfad_nn_pool_mean_backward(size_t n_graphs, size_t n, size_t cols, const float *restrict dy,
+				size_t ldy, float *restrict dx);
+void wfad_nn_pool_max_forward(size_t n_graphs, size_t n, size_t cols, const float *restrict x,
+			      float *restrict y, size_t ldy, uint32_t *restrict arg);
+/* dx[arg] += dy. */
+void wfad_nn_pool_max_backward(size_t n_graphs, size_t n, size_t cols, const uint32_t *restrict arg,
+			       const float *restrict dy, size_t ldy, float *restrict dx);
+
+/* ---- 2-D convolution and max pooling (nn/conv.c) -----------------------------------------
+ * Images are NCHW: [n x channels x h x w] row-major. Convolution has stride 1 and zero
+ * padding k / 2 (odd k), so the output keeps h x w; pooling halves both sides. */
+
+struct wfad_nn_conv2d {
+	size_t c_in, c_out, k;
+	size_t w_off, b_off; /* offsets in the block */
+	float *w, *b;        /* views: w[c_out x c_in x k x k], b[c_out] */
+	float *dw, *db;      /* gradient views, same shapes */
+};
+
+/* Sets the shape (k odd) and reserves w and b in a layout being planned. */
+void wfad_nn_conv2d_plan(struct wfad_nn_conv2d *l, size_t c_in, size_t c_out, size_t k,
+			 size_t *size);
+/* Points the views into a block allocated from the planned layout. */
+void wfad_nn_conv2d_bind(struct wfad_nn_conv2d *l, const struct wfad_nn_block *blk);
+/* w He-uniform on fan_in = c_in k k, b = 0. */
+void wfad_nn_conv2d_init(const struct wfad_nn_conv2d *l, struct wfad_rng *rng);
+/* y[n x c_out x h x w] = b + sum over c_in, taps of w * x[n x c_in x h x w] (overwrites y). */
+void wfad_nn_conv2d_forward(const struct wfad_nn_conv2d *l, size_t n, size_t h, size_t w,
+			    const float *restrict x, float *restrict y);
+/* dw += x (*) dy, db += sums of dy (both summed in double per element); dx[n x c_in x h x w]
+ * += the transposed convolution of dy unless dx is NULL. */
+void wfad_nn_conv2d_backward(const struct wfad_nn_conv2d *l, size_t n, size_t h, size_t w,
+			     const float *restrict x, const float *restrict dy, float *restrict dx);
+
+/* y[planes x h/2 x w/2] = maxima of the 2 x 2 blocks of x[planes x h x w] (h, w even);
+ * arg records the winner's index within its plane (first on ties). */
+void wfad_nn_maxpool2_forward(size_t planes, size_t h, size_t w, const float *restrict x,
+			      float *restrict y, uint32_t *restrict arg);
+/* dx[planes x h x w] += dy routed to the recorded winners. */
+void wfad_nn_maxpool2_backward(size_t planes, size_t h, size_t w, const uint32_t *restrict arg,
+			       const float *restrict dy, float *restrict dx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,275 @@
+/* Graph detectors on the workflow DAG: gcn (supervised node classifier GCN-GCN-MLP with the
+ * job's own features skipped past the graph layers), gcnplain (the same without the skip) and
+ * gcnae (graph autoencoder: GCN encoder, dense decoder, score = reconstruction error). */
+#include <stdlib.h>
+
+#include "gnn_net.h"
+
+#define GCN_MAGIC 0x4e434757u   /* "WGCN" little-endian */
+#define GCNAE_MAGIC 0x41434757u /* "WGCA" */
+
+WFAD_DETECTOR_REGISTER(gcn);
+WFAD_DETECTOR_REGISTER(gcnplain);
+WFAD_DETECTOR_REGISTER(gcnae);
+
+struct gcn {
+	struct wfad_detector base;
+	const char *name;
+	uint32_t magic;
+	enum wfad_gnn_task task;
+	bool skip;
+	struct wfad_nnd_config cfg;
+	bool fitted;
+	struct wfad_gnn_net net;
+};
+
+static const struct wfad_nnd_config gcn_defaults = {
+	.hidden = 64,
+	.epochs = 100,
+	.batch = 32, /* runs */
+	.patience = 10,
+	.lr = 1e-3,
+	.weight_decay = 1e-4,
+	.dropout = 0.1f,
+};
+
+static const struct wfad_nnd_config gcnae_defaults = {
+	.hidden = 32,
+	.epochs = 100,
+	.batch = 32,
+	.patience = 10,
+	.lr = 1e-3,
+	.weight_decay = 1e-4,
+	.dropout = 0.0f,
+};
+
+static enum wfad_status create_kind(const struct wfad_detector_params *p,
+				    const struct wfad_detector_ops *ops, struct wfad_detector **out)
+{
+	struct gcn *m = calloc(1, sizeof(*m));
+	if (!m)
+		return WFAD_ENOMEM;
+	bool ae = ops == &wfad_detector_gcnae;
+	enum wfad_status st = wfad_nnd_config(p, ae ? &gcnae_defaults : &gcn_defaults, &m->cfg);
+	if (st != WFAD_OK) {
+		free(m);
+		return st;
+	}
+	m->base.ops = ops;
+	m->name = ops->name;
+	m->magic = ae ? GCNAE_MAGIC : GCN_MAGIC;
+	m->task = ae ? WFAD_GNN_NODE_MSE : WFAD_GNN_NODE_BCE;
+	m->skip = ops == &wfad_detector_gcn;
+	*out = &m->base;
+	return WFAD_OK;
+}
+
+static enum wfad_status gcn_create(const struct wfad_detector_params *p, struct wfad_detector **out)
+{
+	return create_kind(p, &wfad_detector_gcn, out);
+}
+
+static enum wfad_status gcnplain_create(const struct wfad_detector_params *p,
+					struct wfad_detector **out)
+{
+	return create_kind(p, &wfad_detector_gcnplain, out);
+}
+
+static enum wfad_status gcnae_create(const struct wfad_detector_params *p,
+				     struct wfad_detector **out)
+{
+	return create_kind(p, &wfad_detector_gcnae, out);
+}
+
+static void gcn_destroy(struct wfad_detector *det)
+{
+	if (!det)
+		return;
+	wfad_gnn_net_free(&((struct gcn *)det)->net);
+	free(det);
+}
+
+/* The jobset must be whole runs of a DAG with nodes. */
+static enum wfad_status check_jobset(const struct gcn *m, const struct wfad_jobset *js,
+				     const char *what, struct wfad_error *err)
+{
+	if (!js->ds || js->ds->dag.n_nodes == 0 || js->n != js->n_runs * js->ds->dag.n_nodes)
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "%s: the %s rows are not whole runs of a DAG", m->name, what);
+	return WFAD_OK;
+}
+
+static enum wfad_status build_graph(const struct gcn *m, const struct wfad_dataset *ds,
+				    struct wfad_nn_graph *g, struct wfad_error *err)
+{
+	const struct wfad_dag *dag = &ds->dag;
+	enum wfad_status st = wfad_nn_graph_build(g, dag->n_nodes, dag->child_ptr, dag->child_idx,
+						  dag->parent_ptr, dag->parent_idx);
+	if (st != WFAD_OK)
+		return wfad_error_set(err, st, "", 0, 0, "%s: cannot build the DAG's adjacency",
+				      m->name);
+	return WFAD_OK;
+}
+
+static enum wfad_status gcn_fit(struct wfad_detector *det, const struct wfad_jobset *train,
+				const struct wfad_jobset *valid, struct wfad_error *err)
+{
+	struct gcn *m = (struct gcn *)det;
+	wfad_gnn_net_free(&m->net);
+	m->fitted = false;
+	enum wfad_status st = check_jobset(m, train, "training", err);
+	if (st != WFAD_OK)
+		return st;
+	if (train->n == 0 || train->d == 0)
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0, "%s: no training data", m->name);
+	if (m->task == WFAD_GNN_NODE_BCE && !train->y)
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "%s: supervised detector needs job labels", m->name);
+	bool use_valid = valid && valid->n > 0;
+	if (use_valid) {
+		if ((st = check_jobset(m, valid, "validation", err)) != WFAD_OK)
+			return st;
+		if (valid->d != train->d || valid->ds->dag.n_nodes != train->ds->dag.n_nodes ||
+		    (m->task == WFAD_GNN_NODE_BCE && !valid->y))
+			return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+					      "%s: the validation set does not match the training "
+					      "set (columns, DAG or labels)",
+					      m->name);
+	}
+	struct wfad_nn_graph g = {0}, gv = {0};
+	if ((st = build_graph(m, train->ds, &g, err)) != WFAD_OK)
+		return st;
+	if (use_valid && valid->ds != train->ds && (st = build_graph(m, valid->ds, &gv, err)))
+		goto cleanup;
+	size_t out = m->task == WFAD_GNN_NODE_MSE ? train->d : 1;
+	st = wfad_gnn_net_create(&m->net, m->task, train->d, (size_t)m->cfg.hidden, out, m->skip,
+				 m->cfg.dropout);
+	if (st != WFAD_OK) {
+		st = wfad_error_set(err, st, "", 0, 0, "%s: out of memory", m->name);
+		goto cleanup;
+	}
+	struct wfad_gnn_data td = {&g, train->n_runs, train->x, train->y, NULL};
+	struct wfad_gnn_data vd = {gv.ptr ? &gv : &g, use_valid ? valid->n_runs : 0,
+				   use_valid ? valid->x : NULL, use_valid ? valid->y : NULL, NULL};
+	int epochs_run, best_epoch;
+	st = wfad_gnn_train(&m->net, m->name, &m->cfg, &td, use_valid ? &vd : NULL, NULL,
+			    &epochs_run, &best_epoch, err);
+	if (st != WFAD_OK)
+		wfad_gnn_net_free(&m->net);
+	else
+		m->fitted = true;
+cleanup:
+	wfad_nn_graph_free(&g);
+	wfad_nn_graph_free(&gv);
+	return st;
+}
+
+static enum wfad_status gcn_score(const struct wfad_detector *det, const struct wfad_jobset *js,
+				  double *out, struct wfad_error *err)
+{
+	const struct gcn *m = (const struct gcn *)det;
+	if (!m->fitted)
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0, "%s: not fitted", m->name);
+	if (js->n == 0)
+		return WFAD_OK;
+	enum wfad_status st = check_jobset(m, js, "scored", err);
+	if (st != WFAD_OK)
+		return st;
+	if (js->d != m->net.d)
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "%s: fitted on %zu feature columns, asked to score %zu",
+				      m->name, m->net.d, js->d);
+	struct wfad_nn_graph g = {0};
+	if ((st = build_graph(m, js->ds, &g, err)) != WFAD_OK)
+		return st;
+	struct wfad_gnn_data data = {&g, js->n_runs, js->x, NULL, NULL};
+	st = wfad_gnn_predict(&m->net, m->name, &data, out, err);
+	wfad_nn_graph_free(&g);
+	return st;
+}
+
+static enum wfad_status gcn_save(const struct wfad_detector *det, FILE *f)
+{
+	const struct gcn *m = (const struct gcn *)det;
+	WFAD_ASSERT(m->fitted);
+	return wfad_gnn_save(&m->net, m->magic, f);
+}
+
+static enum wfad_status load_kind(const struct wfad_detector_params *p,
+				  const struct wfad_detector_ops *ops, FILE *f,
+				  struct wfad_detector **out, struct wfad_error *err)
+{
+	struct wfad_detector *det = NULL;
+	enum wfad_status st = ops->create(p, &det);
+	if (st != WFAD_OK)
+		return wfad_error_set(err, st, "", 0, 0, "%s: cannot create the detector",
+				      ops->name);
+	struct gcn *m = (struct gcn *)det;
+	st = wfad_gnn_load(&m->net, m->name, m->magic, m->task, m->cfg.dropout, f, err);
+	if (st == WFAD_OK && m->net.skip != m->skip)
+		st = wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "%s model of another variant",
+				    m->name);
+	if (st != WFAD_OK) {
+		gcn_destroy(det);
+		return st;
+	}
+	m->fitted = true;
+	*out = det;
+	return WFAD_OK;
+}
+
+static enum wfad_status gcn_load(const struct wfad_detector_params *p, FILE *f,
+				 struct wfad_detector **out, struct wfad_error *err)
+{
+	return load_kind(p, &wfad_detector_gcn, f, out, err);
+}
+
+static enum wfad_status gcnplain_load(const struct wfad_detector_params *p, FILE *f,
+				      struct wfad_detector **out, struct wfad_error *err)
+{
+	return load_kind(p, &wfad_detector_gcnplain, f, out, err);
+}
+
+static enum wfad_status gcnae_load(const struct wfad_detector_params *p, FILE *f,
+				   struct wfad_detector **out, struct wfad_error *err)
+{
+	return load_kind(p, &wfad_detector_gcnae, f, out, err);
+}
+
+const struct wfad_detector_ops wfad_detector_gcn = {
+	.name = "gcn",
+	.summary = "supervised GCN node classifier (2 GCN layers of 64 on the run's DAG, the job's "
+		   "features skipped to an MLP head, weighted BCE, AdamW): P(anomalous)",
+	.flags = WFAD_DETECTOR_SUPERVISED | WFAD_DETECTOR_PROBABILITY | WFAD_DETECTOR_GRAPH,
+	.create = gcn_create,
+	.fit = gcn_fit,
+	.score = gcn_score,
+	.save = gcn_save,
+	.load = gcn_load,
+	.destroy = gcn_destroy,
+};
+
+const struct wfad_detector_ops wfad_detector_gcnplain = {
+	.name = "gcnplain",
+	.summary = "gcn without the skip connection (GCN-GCN-MLP as in the research baseline)",
+	.flags = WFAD_DETECTOR_SUPERVISED | WFAD_DETECTOR_PROBABILITY | WFAD_DETECTOR_GRAPH,
+	.create = gcnplain_create,
+	.fit = gcn_fit,
+	.score = gcn_score,
+	.save = gcn_save,
+	.load = gcnplain_load,
+	.destroy = gcn_destroy,
+};
+
+const struct wfad_detector_ops wfad_detector_gcnae = {
+	.name = "gcnae",
+	.summary = "graph autoencoder (GCN encoder on the run's DAG, dense decoder): job "
+		   "reconstruction error",
+	.flags = WFAD_DETECTOR_GRAPH,
+	.create = gcnae_create,
+	.fit = gcn_fit,
+	.score = gcn_score,
+	.save = gcn_save,
+	.load = gcnae_load,
+	.destroy = gcn_destroy,
+};

@@ -1,0 +1,536 @@
+/* Two-layer GCN network of the graph detectors: forward / backward over batches of graphs,
+ * mini-batch training with AdamW and early stopping, inference and model I/O. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gnn_net.h"
+
+#define GNN_VERSION 1u
+#define GNN_CLIP_NORM 10.0
+#define GNN_EVAL_GRAPHS 32 /* graphs per pass when validating or predicting */
+#define GNN_MAX_WIDTH (1u << 20)
+
+enum wfad_status wfad_gnn_net_create(struct wfad_gnn_net *net, enum wfad_gnn_task task, size_t d,
+				     size_t h, size_t out, bool skip, float dropout)
+{
+	WFAD_ASSERT(d > 0 && h > 0 && out > 0 && dropout >= 0.0f && dropout < 1.0f);
+	*net = (struct wfad_gnn_net){.task = task, .d = d, .h = h, .out = out, .dropout = dropout};
+	net->skip = skip && task != WFAD_GNN_GRAPH_XENT;
+	size_t head_in = task == WFAD_GNN_GRAPH_XENT ? 2 * h : h + (net->skip ? d : 0);
+	size_t size = 0;
+	wfad_nn_dense_plan(&net->layer[0], d, h, &size);
+	wfad_nn_dense_plan(&net->layer[1], h, h, &size);
+	wfad_nn_dense_plan(&net->layer[2], head_in, h, &size);
+	wfad_nn_dense_plan(&net->layer[3], h, out, &size);
+	enum wfad_status st = wfad_nn_block_alloc(&net->block, size);
+	if (st != WFAD_OK) {
+		*net = (struct wfad_gnn_net){0};
+		return st;
+	}
+	for (size_t l = 0; l < 4; l++)
+		wfad_nn_dense_bind(&net->layer[l], &net->block);
+	return WFAD_OK;
+}
+
+void wfad_gnn_net_free(struct wfad_gnn_net *net)
+{
+	wfad_nn_block_free(&net->block);
+	*net = (struct wfad_gnn_net){0};
+}
+
+static void init_params(struct wfad_gnn_net *net, struct wfad_rng *rng)
+{
+	wfad_nn_dense_init(&net->layer[0], WFAD_NN_INIT_HE, rng);
+	wfad_nn_dense_init(&net->layer[1], WFAD_NN_INIT_HE, rng);
+	wfad_nn_dense_init(&net->layer[2], WFAD_NN_INIT_HE, rng);
+	wfad_nn_dense_init(&net->layer[3], WFAD_NN_INIT_XAVIER, rng);
+}
+
+/* ---- activations -------------------------------------------------------------------------- */
+
+/* Activations for up to cap graphs of n nodes: R = cap * n node rows, H head rows (R for node
+ * tasks, cap for graph tasks). One allocation. */
+struct gnn_act {
+	size_t cap, n, rows, head_rows;
+	float *mem;
+	float *t[2], *z[2], *r[2], *hd[2], *mask[2]; /* [R x h] per GCN layer */
+	float *c;                                    /* head input [H x head_in] */
+	float *u, *ur, *uh, *umask;                  /* head hidden [H x h] */
+	float *o;                                    /* [H x out] */
+	float *gh, *gr, *gz, *gt;                    /* node-row gradients [R x h] */
+	float *gc, *gu, *gur, *guh;                  /* head gradients */
+	uint32_t *arg;                               /* max pooling winners [cap x h] */
+	bool dropped;
+};
+
+static void act_free(struct gnn_act *a)
+{
+	free(a->mem);
+	free(a->arg);
+	*a = (struct gnn_act){0};
+}
+
+static enum wfad_status act_alloc(struct gnn_act *a, const struct wfad_gnn_net *net, size_t cap,
+				  size_t n)
+{
+	*a = (struct gnn_act){.cap = cap, .n = n, .rows = cap * n};
+	a->head_rows = net->task == WFAD_GNN_GRAPH_XENT ? cap : a->rows;
+	size_t h = net->h, R = a->rows, H = a->head_rows, hin = net->layer[2].in;
+	/* Each view rounded to 16 floats keeps them 64-byte aligned. */
+	size_t rh = (R * h + 15) & ~(size_t)15, hh = (H * h + 15) & ~(size_t)15;
+	size_t hc = (H * hin + 15) & ~(size_t)15, ho = (H * net->out + 15) & ~(size_t)15;
+	size_t total = 14 * rh + 2 * hc + 8 * hh + ho;
+	a->mem = wfad_nn_alloc_floats(total);
+	a->arg = malloc((cap * h + 1) * sizeof(uint32_t));
+	if (!a->mem || !a->arg) {
+		act_free(a);
+		return WFAD_ENOMEM;
+	}
+	float *p = a->mem;
+	for (int l = 0; l < 2; l++) {
+		a->t[l] = p, p += rh;
+		a->z[l] = p, p += rh;
+		a->r[l] = p, p += rh;
+		a->hd[l] = p, p += rh;
+		a->mask[l] = p, p += rh;
+	}
+	a->gh = p, p += rh;
+	a->gr = p, p += rh;
+	a->gz = p, p += rh;
+	a->gt = p, p += rh;
+	a->c = p, p += hc;
+	a->gc = p, p += hc;
+	a->u = p, p += hh;
+	a->ur = p, p += hh;
+	a->uh = p, p += hh;
+	a->umask = p, p += hh;
+	a->gu = p, p += hh;
+	a->gur = p, p += hh;
+	a->guh = p, p += hh;
+	p += hh;
+	a->o = p;
+	return WFAD_OK;
+}
+
+/* ---- forward / backward --------------------------------------------------------------------- */
+
+/* x[B * n x d] -> output [head rows x out] (in act). rng non-NULL: training (dropout). */
+static const float *forward(const struct wfad_gnn_net *net, const struct wfad_nn_graph *g,
+			    struct gnn_act *a, size_t B, const float *restrict x,
+			    struct wfad_rng *rng)
+{
+	WFAD_ASSERT(B <= a->cap && g->n == a->n);
+	size_t n = g->n, R = B * n, h = net->h, d = net->d;
+	a->dropped = rng && net->dropout > 0.0f;
+	const float *in = x;
+	for (int l = 0; l < 2; l++) {
+		wfad_nn_dense_forward(&net->layer[l], R, in, a->t[l]);
+		wfad_nn_graph_propagate(g, B, h, a->t[l], a->z[l]);
+		wfad_nn_relu_forward(R * h, a->z[l], a->r[l]);
+		if (a->dropped) {
+			wfad_nn_dropout_mask(R * h, net->dropout, rng, a->mask[l]);
+			wfad_nn_dropout_forward(R * h, a->r[l], a->mask[l], a->hd[l]);
+			in = a->hd[l];
+		} else {
+			in = a->r[l];
+		}
+	}
+	size_t H, hin = net->layer[2].in;
+	if (net->task == WFAD_GNN_GRAPH_XENT) {
+		H = B;
+		wfad_nn_pool_mean_forward(B, n, h, in, a->c, hin);
+		wfad_nn_pool_max_forward(B, n, h, in, a->c + h, hin, a->arg);
+	} else {
+		H = R;
+		for (size_t i = 0; i < R; i++) {
+			memcpy(a->c + i * hin, in + i * h, h * sizeof(float));
+			if (net->skip)
+				memcpy(a->c + i * hin + h, x + i * d, d * sizeof(float));
+		}
+	}
+	wfad_nn_dense_forward(&net->layer[2], H, a->c, a->u);
+	wfad_nn_relu_forward(H * h, a->u, a->ur);
+	const float *uin = a->ur;
+	if (a->dropped) {
+		wfad_nn_dropout_mask(H * h, net->dropout, rng, a->umask);
+		wfad_nn_dropout_forward(H * h, a->ur, a->umask, a->uh);
+		uin = a->uh;
+	}
+	wfad_nn_dense_forward(&net->layer[3], H, uin, a->o);
+	return a->o;
+}
+
+/* After a forward of the same B graphs: dout[head rows x out]; gradients accumulate into
+ * net->block.grad. */
+static void backward(struct wfad_gnn_net *net, const struct wfad_nn_graph *g, struct gnn_act *a,
+		     size_t B, const float *restrict x, const float *restrict dout)
+{
+	size_t n = g->n, R = B * n, h = net->h, hin = net->layer[2].in;
+	size_t H = net->task == WFAD_GNN_GRAPH_XENT ? B : R;
+	const float *uin = a->dropped ? a->uh : a->ur;
+	memset(a->guh, 0, H * h * sizeof(float));
+	wfad_nn_dense_backward(&net->layer[3], H, uin, dout, a->guh);
+	const float *gur = a->guh;
+	if (a->dropped) {
+		memset(a->gur, 0, H * h * sizeof(float));
+		wfad_nn_dropout_backward(H * h, a->umask, a->guh, a->gur);
+		gur = a->gur;
+	}
+	memset(a->gu, 0, H * h * sizeof(float));
+	wfad_nn_relu_backward(H * h, a->u, gur, a->gu);
+	/* The head's input gradient is formed only where it flows on: the skipped input
+	 * features need none (dense backward written out for that). */
+	const struct wfad_nn_dense *l2 = &net->layer[2];
+	size_t need = net->task == WFAD_GNN_GRAPH_XENT ? hin : h;
+	wfad_nn_sum_rows(H, h, a->gu, l2->db);
+	wfad_nn_gemm(true, false, hin, h, H, a->c, hin, a->gu, h, l2->dw, h);
+	memset(a->gc, 0, H * hin * sizeof(float));
+	wfad_nn_gemm(false, true, H, need, h, a->gu, h, l2->w, h, a->gc, hin);
+	/* gh = gradient of the second GCN layer's output (after dropout) */
+	memset(a->gh, 0, R * h * sizeof(float));
+	if (net->task == WFAD_GNN_GRAPH_XENT) {
+		wfad_nn_pool_mean_backward(B, n, h, a->gc, hin, a->gh);
+		wfad_nn_pool_max_backward(B, n, h, a->arg, a->gc + h, hin, a->gh);
+	} else {
+		for (size_t i = 0; i < R; i++)
+			memcpy(a->gh + i * h, a->gc + i * hin, h * sizeof(float));
+	}
+	for (int l = 1; l >= 0; l--) {
+		const float *gr = a->gh;
+		if (a->dropped) {
+			memset(a->gr, 0, R * h * sizeof(float));
+			wfad_nn_dropout_backward(R * h, a->mask[l], a->gh, a->gr);
+			gr = a->gr;
+		}
+		memset(a->gz, 0, R * h * sizeof(float));
+		wfad_nn_relu_backward(R * h, a->z[l], gr, a->gz);
+		memset(a->gt, 0, R * h * sizeof(float));
+		wfad_nn_graph_propagate_backward(g, B, h, a->gz, a->gt);
+		const float *in = l == 0 ? x : (a->dropped ? a->hd[0] : a->r[0]);
+		if (l == 1) {
+			memset(a->gh, 0, R * h * sizeof(float));
+			wfad_nn_dense_backward(&net->layer[l], R, in, a->gt, a->gh);
+		} else {
+			wfad_nn_dense_backward(&net->layer[l], R, in, a->gt, NULL);
+		}
+	}
+}
+
+/* ---- training ------------------------------------------------------------------------------- */
+
+struct batch_loss {
+	float pos_weight;
+	const float *class_w;
+	float *tb;     /* [R] node targets */
+	uint32_t *yb;  /* [cap] graph classes */
+	float *target; /* NODE_MSE: the input rows */
+};
+
+/* Loss of one forward output over B graphs whose labels start at graph index g0 of data (or
+ * come through perm when non-NULL); writes dout when non-NULL. */
+static double batch_loss(const struct wfad_gnn_net *net, const struct wfad_gnn_data *data,
+			 const size_t *idx, size_t B, const float *out, const float *xb,
+			 struct batch_loss *bl, float *dout)
+{
+	size_t n = data->g->n, R = B * n;
+	double loss;
+	switch (net->task) {
+	case WFAD_GNN_NODE_BCE:
+		for (size_t b = 0; b < B; b++)
+			for (size_t i = 0; i < n; i++)
+				bl->tb[b * n + i] = data->y_node[idx[b] * n + i] ? 1.0f : 0.0f;
+		loss = wfad_nn_bce_logits_forward(R, out, bl->tb, bl->pos_weight);
+		if (dout)
+			wfad_nn_bce_logits_backward(R, out, bl->tb, bl->pos_weight, dout);
+		return loss;
+	case WFAD_GNN_NODE_MSE:
+		loss = wfad_nn_mse_forward(R * net->d, out, xb);
+		if (dout)
+			wfad_nn_mse_backward(R * net->d, out, xb, dout);
+		return loss;
+	case WFAD_GNN_GRAPH_XENT:
+	default:
+		for (size_t b = 0; b < B; b++)
+			bl->yb[b] = data->y_graph[idx[b]];
+		loss = wfad_nn_softmax_xent_forward(B, net->out, out, bl->yb, bl->class_w);
+		if (dout)
+			wfad_nn_softmax_xent_backward(B, net->out, out, bl->yb, bl->class_w, dout);
+		return loss;
+	}
+}
+
+static void gather(const struct wfad_gnn_net *net, const struct wfad_gnn_data *data,
+		   const size_t *idx, size_t B, float *xb)
+{
+	size_t rows = data->g->n * net->d;
+	for (size_t b = 0; b < B; b++)
+		memcpy(xb + b * rows, data->x + idx[b] * rows, rows * sizeof(float));
+}
+
+/* Mean validation loss (weighted like the training loss: by rows, or by class weight). */
+static double eval_loss(const struct wfad_gnn_net *net, struct gnn_act *a,
+			const struct wfad_gnn_data *data, struct batch_loss *bl, size_t *idx)
+{
+	double total = 0.0, weight = 0.0;
+	size_t n = data->g->n;
+	for (size_t g0 = 0; g0 < data->n_graphs; g0 += a->cap) {
+		size_t B = data->n_graphs - g0 < a->cap ? data->n_graphs - g0 : a->cap;
+		for (size_t b = 0; b < B; b++)
+			idx[b] = g0 + b;
+		const float *xb = data->x + g0 * n * net->d;
+		const float *out = forward(net, data->g, a, B, xb, NULL);
+		double l = batch_loss(net, data, idx, B, out, xb, bl, NULL), w = (double)B;
+		if (net->task == WFAD_GNN_GRAPH_XENT && bl->class_w) {
+			w = 0.0;
+			for (size_t b = 0; b < B; b++)
+				w += bl->class_w[bl->yb[b]];
+		}
+		total += l * w;
+		weight += w;
+	}
+	return weight > 0.0 ? total / weight : 0.0;
+}
+
+static bool all_finite(const float *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(v[i]))
+			return false;
+	return true;
+}
+
+static enum wfad_status diverged(const char *name, struct wfad_error *err, int epoch,
+				 const char *what, double value)
+{
+	return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+			      "%s: training diverged at epoch %d (%s is %s); try a smaller "
+			      "learning rate",
+			      name, epoch, what, isnan(value) ? "NaN" : "infinite");
+}
+
+enum wfad_status wfad_gnn_train(struct wfad_gnn_net *net, const char *name,
+				const struct wfad_nnd_config *cfg,
+				const struct wfad_gnn_data *train,
+				const struct wfad_gnn_data *valid, const float *class_w,
+				int *epochs_run, int *best_epoch, struct wfad_error *err)
+{
+	size_t n = train->g->n, N = train->n_graphs;
+	if (N == 0 || n == 0)
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0, "%s: no training graphs", name);
+	bool use_valid = valid && valid->n_graphs > 0;
+	struct batch_loss bl = {.pos_weight = 1.0f, .class_w = class_w};
+	if (net->task == WFAD_GNN_NODE_BCE) {
+		size_t pos = 0;
+		for (size_t i = 0; i < N * n; i++)
+			pos += train->y_node[i] != 0;
+		if (pos == 0 || pos == N * n)
+			return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+					      "%s: the training set has no %s jobs; a classifier "
+					      "needs both classes",
+					      name, pos == 0 ? "anomalous" : "normal");
+		bl.pos_weight = (float)((double)(N * n - pos) / (double)pos);
+	}
+	size_t batch = (size_t)cfg->batch < N ? (size_t)cfg->batch : N;
+	size_t cap = batch > GNN_EVAL_GRAPHS ? batch : GNN_EVAL_GRAPHS;
+	struct gnn_act a = {0};
+	enum wfad_status st = act_alloc(&a, net, cap, n);
+	size_t *perm = malloc((N + cap) * sizeof(size_t));
+	float *xb = wfad_nn_alloc_floats(batch * n * net->d);
+	float *dout = wfad_nn_alloc_floats(a.head_rows * net->out);
+	float *best = wfad_nn_alloc_floats(net->block.n);
+	bl.tb = wfad_nn_alloc_floats(cap * n);
+	bl.yb = malloc(cap * sizeof(uint32_t));
+	if (st != WFAD_OK || !perm || !xb || !dout || !best || !bl.tb || !bl.yb) {
+		st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "%s: out of memory", name);
+		goto cleanup;
+	}
+	size_t *vidx = perm + N;
+	struct wfad_rng rng;
+	wfad_rng_seed(&rng, cfg->seed);
+	init_params(net, &rng);
+	struct wfad_nn_adamw opt;
+	wfad_nn_adamw_init(&opt, (float)cfg->lr, (float)cfg->weight_decay);
+	for (size_t i = 0; i < N; i++)
+		perm[i] = i;
+	double best_loss = INFINITY;
+	int bad = 0, epoch;
+	*best_epoch = 0;
+	*epochs_run = 0;
+	for (epoch = 1; epoch <= cfg->epochs; epoch++) {
+		for (size_t i = N - 1; i > 0; i--) {
+			size_t j = (size_t)wfad_rng_below(&rng, i + 1), t = perm[i];
+			perm[i] = perm[j];
+			perm[j] = t;
+		}
+		for (size_t b0 = 0; b0 < N; b0 += batch) {
+			size_t B = N - b0 < batch ? N - b0 : batch;
+			gather(net, train, perm + b0, B, xb);
+			const float *out = forward(net, train->g, &a, B, xb, &rng);
+			size_t H = net->task == WFAD_GNN_GRAPH_XENT ? B : B * n;
+			memset(dout, 0, H * net->out * sizeof(float));
+			double loss = batch_loss(net, train, perm + b0, B, out, xb, &bl, dout);
+			if (!isfinite(loss)) {
+				st = diverged(name, err, epoch, "the training loss", loss);
+				goto cleanup;
+			}
+			wfad_nn_block_zero_grad(&net->block);
+			backward(net, train->g, &a, B, xb, dout);
+			double norm = wfad_nn_clip_grad_norm(&net->block, GNN_CLIP_NORM);
+			if (!isfinite(norm)) {
+				st = diverged(name, err, epoch, "the gradient norm", norm);
+				goto cleanup;
+			}
+			wfad_nn_adamw_step(&opt, &net->block);
+		}
+		*epochs_run = epoch;
+		bool stop = false;
+		if (use_valid) {
+			double vloss = eval_loss(net, &a, valid, &bl, vidx);
+			if (!isfinite(vloss)) {
+				st = diverged(name, err, epoch, "the validation loss", vloss);
+				goto cleanup;
+			}
+			if (vloss < best_loss) {
+				best_loss = vloss;
+				*best_epoch = epoch;
+				bad = 0;
+				memcpy(best, net->block.param, net->block.n * sizeof(float));
+			} else {
+				stop = ++bad >= cfg->patience;
+			}
+		}
+		if (cfg->progress)
+			cfg->progress(cfg->progress_user, (size_t)epoch, (size_t)cfg->epochs);
+		if (stop)
+			break;
+	}
+	if (use_valid)
+		memcpy(net->block.param, best, net->block.n * sizeof(float));
+	else
+		*best_epoch = *epochs_run;
+	if (!all_finite(net->block.param, net->block.n)) {
+		st = diverged(name, err, *epochs_run, "a weight", NAN);
+		goto cleanup;
+	}
+	if (use_valid)
+		wfad_log(WFAD_LOG_INFO, "%s: %d epochs, kept epoch %d (validation loss %.6g)", name,
+			 *epochs_run, *best_epoch, best_loss);
+	st = WFAD_OK;
+cleanup:
+	act_free(&a);
+	free(perm);
+	free(xb);
+	free(dout);
+	free(best);
+	free(bl.tb);
+	free(bl.yb);
+	return st;
+}
+
+/* ---- inference ------------------------------------------------------------------------------ */
+
+enum wfad_status wfad_gnn_predict(const struct wfad_gnn_net *net, const char *name,
+				  const struct wfad_gnn_data *data, double *out,
+				  struct wfad_error *err)
+{
+	size_t n = data->g->n, N = data->n_graphs;
+	if (N == 0 || n == 0)
+		return WFAD_OK;
+	size_t cap = N < GNN_EVAL_GRAPHS ? N : GNN_EVAL_GRAPHS;
+	struct gnn_act a = {0};
+	if (act_alloc(&a, net, cap, n) != WFAD_OK)
+		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "%s: out of memory", name);
+	for (size_t g0 = 0; g0 < N; g0 += cap) {
+		size_t B = N - g0 < cap ? N - g0 : cap;
+		const float *xb = data->x + g0 * n * net->d;
+		const float *o = forward(net, data->g, &a, B, xb, NULL);
+		if (net->task == WFAD_GNN_NODE_BCE) {
+			for (size_t i = 0; i < B * n; i++)
+				out[g0 * n + i] = 1.0 / (1.0 + exp(-(double)o[i]));
+		} else if (net->task == WFAD_GNN_NODE_MSE) {
+			wfad_nn_mse_rows(B * n, net->d, o, xb, out + g0 * n);
+		} else {
+			size_t C = net->out;
+			for (size_t b = 0; b < B; b++) {
+				const float *z = o + b * C;
+				double mx = z[0], s = 0.0;
+				for (size_t c = 1; c < C; c++)
+					mx = z[c] > mx ? z[c] : mx;
+				for (size_t c = 0; c < C; c++)
+					s += exp((double)z[c] - mx);
+				for (size_t c = 0; c < C; c++)
+					out[(g0 + b) * C + c] = exp((double)z[c] - mx) / s;
+			}
+		}
+	}
+	act_free(&a);
+	size_t total = net->task == WFAD_GNN_GRAPH_XENT ? N * net->out : N * n;
+	for (size_t i = 0; i < total; i++)
+		if (!isfinite(out[i]))
+			return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+					      "%s: non-finite score (features far outside the "
+					      "training range?)",
+					      name);
+	return WFAD_OK;
+}
+
+/* ---- model I/O ------------------------------------------------------------------------------ */
+
+enum wfad_status wfad_gnn_save(const struct wfad_gnn_net *net, uint32_t magic, FILE *f)
+{
+	if (!wfad_io_write_u32(f, magic) || !wfad_io_write_u32(f, GNN_VERSION) ||
+	    !wfad_io_write_u32(f, (uint32_t)net->task) || !wfad_io_write_u32(f, net->skip) ||
+	    !wfad_io_write_u32(f, (uint32_t)net->d) || !wfad_io_write_u32(f, (uint32_t)net->h) ||
+	    !wfad_io_write_u32(f, (uint32_t)net->out) || !wfad_io_write_u64(f, net->block.n) ||
+	    !wfad_io_write_f32s(f, net->block.param, net->block.n))
+		return WFAD_EIO;
+	return WFAD_OK;
+}
+
+enum wfad_status wfad_gnn_load(struct wfad_gnn_net *net, const char *name, uint32_t magic,
+			       enum wfad_gnn_task task, float dropout, FILE *f,
+			       struct wfad_error *err)
+{
+	uint32_t got, version, t, skip, d, h, out;
+	uint64_t count;
+	if (!wfad_io_read_u32(f, &got) || !wfad_io_read_u32(f, &version))
+		goto truncated;
+	if (got != magic)
+		return wfad_error_set(err, WFAD_EFORMAT, "", 0, 0, "not a %s model (bad magic)",
+				      name);
+	if (version != GNN_VERSION)
+		return wfad_error_set(err, WFAD_EFORMAT, "", 0, 0,
+				      "%s model version %u is not supported", name, version);
+	if (!wfad_io_read_u32(f, &t) || !wfad_io_read_u32(f, &skip) || !wfad_io_read_u32(f, &d) ||
+	    !wfad_io_read_u32(f, &h) || !wfad_io_read_u32(f, &out) || !wfad_io_read_u64(f, &count))
+		goto truncated;
+	bool out_ok = task == WFAD_GNN_NODE_BCE   ? out == 1
+		      : task == WFAD_GNN_NODE_MSE ? out == d
+						  : out >= 2;
+	if (t != (uint32_t)task || skip > 1 || d == 0 || h == 0 || d > GNN_MAX_WIDTH ||
+	    h > GNN_MAX_WIDTH || out > GNN_MAX_WIDTH || !out_ok)
+		return wfad_error_set(err, WFAD_EPARSE, "", 0, 0,
+				      "%s model with an impossible shape", name);
+	enum wfad_status st = wfad_gnn_net_create(net, task, d, h, out, skip != 0, dropout);
+	if (st != WFAD_OK)
+		return wfad_error_set(err, st, "", 0, 0, "%s: out of memory", name);
+	if (count != net->block.n) {
+		wfad_gnn_net_free(net);
+		return wfad_error_set(err, WFAD_EPARSE, "", 0, 0,
+				      "%s model with %llu parameters where its shape has %zu", name,
+				      (unsigned long long)count, net->block.n);
+	}
+	if (!wfad_io_read_f32s(f, net->block.param, net->block.n)) {
+		wfad_gnn_net_free(net);
+		goto truncated;
+	}
+	if (!all_finite(net->block.param, net->block.n)) {
+		wfad_gnn_net_free(net);
+		return wfad_error_set(err, WFAD_EPARSE, "", 0, 0,
+				      "%s model with non-finite weights", name);
+	}
+	return WFAD_OK;
+truncated:
+	return wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "truncated %s model", name);
+}

@@ -1,0 +1,66 @@
+/* Internal to src/detect: the two-layer GCN network shared by the graph detectors (gcn, gcnae)
+ * and the gnnrun run classifier, its training loop (mini-batches of whole graphs, AdamW,
+ * early stopping on a validation loss), inference and model I/O. */
+#ifndef WFAD_DETECT_GNN_NET_H
+#define WFAD_DETECT_GNN_NET_H
+
+#include "nn_train.h"
+#include "wfad/nn.h"
+
+enum wfad_gnn_task {
+	WFAD_GNN_NODE_BCE,   /* one logit per node, weighted BCE; output = P(anomalous) */
+	WFAD_GNN_NODE_MSE,   /* reconstruct the node's features; output = per-node MSE */
+	WFAD_GNN_GRAPH_XENT, /* mean+max pooled graph -> class logits, weighted softmax CE */
+};
+
+/* x -> GCN(d->h) -> ReLU/dropout -> GCN(h->h) -> ReLU/dropout -> head; the head's input is
+ * the node's h values (with skip: and its d input features) or, for graph tasks, the graph's
+ * mean and max pooled h values; head = dense(->h), ReLU, dropout, dense(->out). One model
+ * block; the graph S is borrowed from the caller of each pass. */
+struct wfad_gnn_net {
+	enum wfad_gnn_task task;
+	size_t d, h, out;
+	bool skip;
+	float dropout;
+	struct wfad_nn_dense layer[4]; /* gcn0, gcn1, head0, head1 */
+	struct wfad_nn_block block;
+};
+
+/* What a pass over graphs of the task reads: n_graphs graphs of g->n nodes, their features
+ * x[n_graphs * n x d] and the labels of the task (node 0/1 or graph class); borrowed. */
+struct wfad_gnn_data {
+	const struct wfad_nn_graph *g;
+	size_t n_graphs;
+	const float *x;
+	const uint8_t *y_node;   /* NODE_BCE */
+	const uint32_t *y_graph; /* GRAPH_XENT */
+};
+
+enum wfad_status wfad_gnn_net_create(struct wfad_gnn_net *net, enum wfad_gnn_task task, size_t d,
+				     size_t h, size_t out, bool skip, float dropout);
+void wfad_gnn_net_free(struct wfad_gnn_net *net);
+
+/* Trains net (already created; parameters are initialised here from cfg->seed). class_w holds
+ * out class weights for GRAPH_XENT (NULL otherwise); NODE_BCE derives pos_weight = negatives
+ * / positives. name prefixes errors: WFAD_EINVAL names the epoch of a divergence. */
+enum wfad_status wfad_gnn_train(struct wfad_gnn_net *net, const char *name,
+				const struct wfad_nnd_config *cfg,
+				const struct wfad_gnn_data *train,
+				const struct wfad_gnn_data *valid, const float *class_w,
+				int *epochs_run, int *best_epoch, struct wfad_error *err);
+
+/* Scores every node (NODE tasks: out[n_graphs * n]) or graph (GRAPH_XENT: out[n_graphs x
+ * out] softmax probabilities). WFAD_ENOMEM, WFAD_EINVAL for a non-finite result. */
+enum wfad_status wfad_gnn_predict(const struct wfad_gnn_net *net, const char *name,
+				  const struct wfad_gnn_data *data, double *out,
+				  struct wfad_error *err);
+
+/* Blob: u32 magic, u32 version, u32 task, u32 skip, u32 d, h, out, u64 parameter count, f32
+ * parameters. load creates net:
+ * WFAD_EFORMAT (magic, version), WFAD_EPARSE (truncated or inconsistent), WFAD_ENOMEM. */
+enum wfad_status wfad_gnn_save(const struct wfad_gnn_net *net, uint32_t magic, FILE *f);
+enum wfad_status wfad_gnn_load(struct wfad_gnn_net *net, const char *name, uint32_t magic,
+			       enum wfad_gnn_task task, float dropout, FILE *f,
+			       struct wfad_error *err);
+
+#endif

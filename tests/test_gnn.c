@@ -1,0 +1,571 @@
+/* Tests of the graph layers (CSR propagation, pooling) and the graph detectors (gcn, gcnplain,
+ * gcnae) on hand-built DAGs: gradients, reference kernels, a planted label only a graph model
+ * can see, determinism, model round trips and divergence. */
+#include <stdlib.h>
+
+#include "test.h"
+#include "wfad/detect.h"
+#include "wfad/eval.h"
+#include "wfad/ingest.h"
+#include "wfad/nn.h"
+#include "wfad/runlevel.h"
+
+static double gauss(struct wfad_rng *rng)
+{
+	double u = wfad_rng_uniform(rng), v = wfad_rng_uniform(rng);
+	return sqrt(-2.0 * log(1.0 - u)) * cos(6.283185307179586 * v);
+}
+
+/* A dataset holding only a DAG over n nodes with the given edges. */
+static void make_dag(struct wfad_dataset *ds, size_t n, const uint32_t *parents,
+		     const uint32_t *children, size_t n_edges)
+{
+	struct wfad_error err = {0};
+	wfad_dataset_init(ds);
+	ds->dag.n_nodes = n;
+	ds->dag.node_ids = wfad_arena_alloc(&ds->arena, n * sizeof(*ds->dag.node_ids));
+	for (size_t i = 0; i < n; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "job_%zu", i);
+		uint32_t id;
+		CHECK_INT(wfad_strings_intern(&ds->dag.ids, name, strlen(name), &id), WFAD_OK);
+		ds->dag.node_ids[i] = ds->dag.ids.items[id];
+	}
+	CHECK_OK(wfad_dag_build(ds, parents, children, n_edges, "test", &err), &err);
+}
+
+/* A random DAG: each node i > 0 gets 1-3 parents among the nodes before it. */
+static void make_random_dag(struct wfad_dataset *ds, size_t n, uint64_t seed)
+{
+	struct wfad_rng rng;
+	wfad_rng_seed(&rng, seed);
+	uint32_t *p = malloc(3 * n * sizeof(uint32_t)), *c = malloc(3 * n * sizeof(uint32_t));
+	size_t e = 0;
+	for (size_t i = 1; i < n; i++) {
+		size_t k = 1 + (size_t)wfad_rng_below(&rng, 3);
+		for (size_t j = 0; j < k; j++) {
+			p[e] = (uint32_t)wfad_rng_below(&rng, i);
+			c[e++] = (uint32_t)i;
+		}
+	}
+	make_dag(ds, n, p, c, e);
+	free(p);
+	free(c);
+}
+
+static void fill_gauss(float *x, size_t n, struct wfad_rng *rng)
+{
+	for (size_t i = 0; i < n; i++)
+		x[i] = (float)gauss(rng);
+}
+
+static struct wfad_nn_graph graph_of(const struct wfad_dataset *ds)
+{
+	struct wfad_nn_graph g = {0};
+	const struct wfad_dag *d = &ds->dag;
+	CHECK_INT(wfad_nn_graph_build(&g, d->n_nodes, d->child_ptr, d->child_idx, d->parent_ptr,
+				      d->parent_idx),
+		  WFAD_OK);
+	return g;
+}
+
+WFAD_TEST(gnn_graph_is_normalised_symmetric)
+{
+	/* 0 -> 1, 0 -> 2, 1 -> 2: degrees with self loops 3, 3, 3 */
+	const uint32_t p[] = {0, 0, 1}, c[] = {1, 2, 2};
+	struct wfad_dataset ds;
+	make_dag(&ds, 3, p, c, 3);
+	struct wfad_nn_graph g = graph_of(&ds);
+	CHECK_INT(g.nnz, 9);
+	for (uint32_t e = 0; e < g.nnz; e++)
+		CHECK_NEAR(g.val[e], 1.0 / 3.0, 1e-7);
+	/* a path 0 -> 1 -> 2: S[0][1] = 1 / sqrt(2 * 3) */
+	wfad_nn_graph_free(&g);
+	wfad_dataset_free(&ds);
+	const uint32_t p2[] = {0, 1}, c2[] = {1, 2};
+	make_dag(&ds, 3, p2, c2, 2);
+	g = graph_of(&ds);
+	float x[3] = {1, 0, 0}, y[3];
+	wfad_nn_graph_propagate(&g, 1, 1, x, y);
+	CHECK_NEAR(y[0], 0.5, 1e-7);
+	CHECK_NEAR(y[1], 1.0 / sqrt(6.0), 1e-7);
+	CHECK_NEAR(y[2], 0.0, 0.0);
+	wfad_nn_graph_free(&g);
+	wfad_dataset_free(&ds);
+}
+
+WFAD_TEST(gnn_propagate_matches_reference)
+{
+	struct wfad_dataset ds;
+	make_random_dag(&ds, 57, 3);
+	struct wfad_nn_graph g = graph_of(&ds);
+	struct wfad_rng rng;
+	wfad_rng_seed(&rng, 4);
+	const size_t cols_list[] = {1, 5, 64, 67};
+	for (size_t t = 0; t < 4; t++) {
+		size_t cols = cols_list[t], B = 3, m = B * g.n * cols;
+		float *x = malloc(m * sizeof(float)), *y = malloc(m * sizeof(float));
+		float *yr = malloc(m * sizeof(float)), *dx = malloc(m * sizeof(float));
+		fill_gauss(x, m, &rng);
+		wfad_nn_graph_propagate(&g, B, cols, x, y);
+		wfad_nn_graph_propagate_ref(&g, B, cols, x, yr);
+		double worst = 0.0;
+		for (size_t i = 0; i < m; i++)
+			worst = fmax(worst, fabs((double)y[i] - yr[i]));
+		CHECK(worst < 1e-5);
+		/* backward accumulates S dy on top of what is there */
+		for (size_t i = 0; i < m; i++)
+			dx[i] = 1.0f;
+		wfad_nn_graph_propagate_backward(&g, B, cols, x, dx);
+		worst = 0.0;
+		for (size_t i = 0; i < m; i++)
+			worst = fmax(worst, fabs((double)dx[i] - 1.0 - yr[i]));
+		CHECK(worst < 1e-5);
+		free(x);
+		free(y);
+		free(yr);
+		free(dx);
+	}
+	wfad_nn_graph_free(&g);
+	wfad_dataset_free(&ds);
+}
+
+/* L(x) = sum w * f(x) in double, for finite differences. */
+enum fd_op { FD_PROPAGATE, FD_MEAN, FD_MAX };
+
+static double fd_loss(enum fd_op op, const struct wfad_nn_graph *g, size_t B, size_t cols,
+		      const float *x, const float *w, float *y, uint32_t *arg)
+{
+	size_t rows = op == FD_PROPAGATE ? B * g->n : B;
+	if (op == FD_PROPAGATE)
+		wfad_nn_graph_propagate_ref(g, B, cols, x, y);
+	else if (op == FD_MEAN)
+		wfad_nn_pool_mean_forward(B, g->n, cols, x, y, cols);
+	else
+		wfad_nn_pool_max_forward(B, g->n, cols, x, y, cols, arg);
+	double s = 0.0;
+	for (size_t i = 0; i < rows * cols; i++)
+		s += (double)w[i] * y[i];
+	return s;
+}
+
+WFAD_TEST(gnn_graph_and_pooling_gradients)
+{
+	struct wfad_dataset ds;
+	make_random_dag(&ds, 11, 9);
+	struct wfad_nn_graph g = graph_of(&ds);
+	struct wfad_rng rng;
+	wfad_rng_seed(&rng, 10);
+	size_t B = 2, cols = 3, m = B * g.n * cols;
+	float *x = malloc(m * sizeof(float)), *w = malloc(m * sizeof(float));
+	float *y = malloc(m * sizeof(float)), *dx = malloc(m * sizeof(float));
+	uint32_t arg[6];
+	fill_gauss(x, m, &rng);
+	fill_gauss(w, m, &rng);
+	for (int op = FD_PROPAGATE; op <= FD_MAX; op++) {
+		/* analytic: dx = backward(w) */
+		memset(dx, 0, m * sizeof(float));
+		fd_loss(op, &g, B, cols, x, w, y, arg);
+		if (op == FD_PROPAGATE)
+			wfad_nn_graph_propagate_backward(&g, B, cols, w, dx);
+		else if (op == FD_MEAN)
+			wfad_nn_pool_mean_backward(B, g.n, cols, w, cols, dx);
+		else
+			wfad_nn_pool_max_backward(B, g.n, cols, arg, w, cols, dx);
+		double worst = 0.0;
+		for (size_t i = 0; i < m; i++) {
+			float keep = x[i], h = 1e-2f;
+			x[i] = keep + h;
+			double lp = fd_loss(op, &g, B, cols, x, w, y, arg);
+			x[i] = keep - h;
+			double lm = fd_loss(op, &g, B, cols, x, w, y, arg);
+			x[i] = keep;
+			double num = (lp - lm) / (2.0 * (double)h);
+			worst = fmax(worst, fabs(num - dx[i]));
+		}
+		if (!(worst < 1e-3))
+			printf("  op %d: worst gradient error %g\n", op, worst);
+		CHECK(worst < 1e-3);
+	}
+	free(x);
+	free(w);
+	free(y);
+	free(dx);
+	wfad_nn_graph_free(&g);
+	wfad_dataset_free(&ds);
+}
+
+/* ---- detectors on a planted graph label ---------------------------------------------------- */
+
+/* Producers 0..7 feed three consumers each (8..31), consumer 8 + 3k + j has parent k, and
+ * consumer 31 also reads producer 0. A producer fails with probability 0.25 (feature 0 near
+ * 2.5 instead of near 0); the consumers of a failed producer are the anomalous jobs, while
+ * their own features are pure noise: only the parent's feature tells. Columns: x0, x1 noise,
+ * is_producer, is_consumer. */
+enum { P_PROD = 8, P_NODES = 32, P_D = 4 };
+
+struct planted {
+	struct wfad_dataset ds;
+	size_t n_runs;
+	float *x;
+	uint8_t *y;
+	struct wfad_jobset js;
+};
+
+static void planted_dag(struct wfad_dataset *ds)
+{
+	uint32_t p[P_NODES], c[P_NODES];
+	size_t e = 0;
+	for (uint32_t k = 0; k < P_NODES - P_PROD; k++) {
+		p[e] = k / 3;
+		c[e++] = P_PROD + k;
+	}
+	p[e] = 0;
+	c[e++] = P_NODES - 1;
+	make_dag(ds, P_NODES, p, c, e);
+}
+
+static void make_planted(struct planted *s, size_t n_runs, uint64_t seed)
+{
+	planted_dag(&s->ds);
+	s->n_runs = n_runs;
+	size_t n = n_runs * P_NODES;
+	s->x = malloc(n * P_D * sizeof(float));
+	s->y = calloc(n, 1);
+	struct wfad_rng rng;
+	wfad_rng_seed(&rng, seed);
+	for (size_t r = 0; r < n_runs; r++) {
+		bool failed[P_PROD];
+		for (size_t k = 0; k < P_PROD; k++)
+			failed[k] = wfad_rng_uniform(&rng) < 0.25;
+		for (size_t i = 0; i < P_NODES; i++) {
+			float *row = s->x + (r * P_NODES + i) * P_D;
+			bool prod = i < P_PROD;
+			row[0] = (float)(0.3 * gauss(&rng) + (prod && failed[i] ? 2.5 : 0.0));
+			row[1] = (float)gauss(&rng);
+			row[2] = prod ? 1.0f : 0.0f;
+			row[3] = prod ? 0.0f : 1.0f;
+			if (!prod)
+				s->y[r * P_NODES + i] =
+					failed[(i - P_PROD) / 3] || (i == P_NODES - 1 && failed[0]);
+		}
+	}
+	s->js = (struct wfad_jobset){
+		.ds = &s->ds, .n_runs = n_runs, .n = n, .d = P_D, .x = s->x, .y = s->y};
+}
+
+static void planted_free(struct planted *s)
+{
+	free(s->x);
+	free(s->y);
+	wfad_dataset_free(&s->ds);
+}
+
+static struct wfad_detector *fit_det(const char *name, const struct wfad_detector_params *p,
+				     const struct wfad_jobset *tr, const struct wfad_jobset *va)
+{
+	const struct wfad_detector_ops *ops = wfad_detector_find(name);
+	CHECK(ops != NULL);
+	if (!ops)
+		return NULL;
+	struct wfad_detector *det = NULL;
+	CHECK_INT(ops->create(p, &det), WFAD_OK);
+	struct wfad_error err = {0};
+	enum wfad_status st = ops->fit(det, tr, va, &err);
+	CHECK_OK(st, &err);
+	if (st != WFAD_OK) {
+		ops->destroy(det);
+		return NULL;
+	}
+	return det;
+}
+
+static double auc_of(const struct wfad_detector *det, const struct planted *s, double *scores)
+{
+	struct wfad_error err = {0};
+	CHECK_OK(det->ops->score(det, &s->js, scores, &err), &err);
+	return wfad_metrics_roc_auc(scores, s->y, s->js.n);
+}
+
+WFAD_TEST(gnn_gcn_sees_planted_parent_label)
+{
+	struct planted tr, va, te;
+	make_planted(&tr, 120, 1);
+	make_planted(&va, 30, 2);
+	make_planted(&te, 60, 3);
+	double *s = malloc(te.js.n * sizeof(double));
+	struct wfad_detector_params p = {.seed = 1, .epochs = 150, .lr = 5e-3};
+	const char *names[2] = {"gcn", "gcnplain"};
+	for (int k = 0; k < 2; k++) {
+		struct wfad_detector *det = fit_det(names[k], &p, &tr.js, &va.js);
+		if (!det)
+			continue;
+		double auc = auc_of(det, &te, s);
+		printf("  %s AUC %.3f\n", names[k], auc);
+		CHECK(auc >= 0.9);
+		det->ops->destroy(det);
+	}
+	/* the per-job mlp cannot see it */
+	struct wfad_detector *mlp =
+		fit_det("mlp", &(struct wfad_detector_params){.seed = 1}, &tr.js, &va.js);
+	if (mlp) {
+		double auc = auc_of(mlp, &te, s);
+		printf("  mlp AUC %.3f\n", auc);
+		CHECK(auc < 0.75);
+		mlp->ops->destroy(mlp);
+	}
+	free(s);
+	planted_free(&tr);
+	planted_free(&va);
+	planted_free(&te);
+}
+
+WFAD_TEST(gnn_gcn_overfits_tiny_graph)
+{
+	struct planted tr;
+	make_planted(&tr, 6, 7);
+	struct wfad_detector_params p = {.seed = 3, .epochs = 400, .lr = 1e-2, .batch = 2};
+	struct wfad_detector *det = fit_det("gcn", &p, &tr.js, NULL);
+	if (det) {
+		double s[6 * P_NODES];
+		double auc = auc_of(det, &tr, s);
+		printf("  training AUC %.3f\n", auc);
+		CHECK(auc >= 0.99);
+		det->ops->destroy(det);
+	}
+	planted_free(&tr);
+}
+
+WFAD_TEST(gnn_gcnae_flags_broken_parent_child_link)
+{
+	/* Normal runs: a consumer's x0 copies its producer's x0 (plus small noise); anomalous
+	 * consumers do not. Each job alone looks normal; the edge tells. */
+	struct planted tr, te;
+	make_planted(&tr, 100, 11);
+	make_planted(&te, 40, 12);
+	struct planted *sets[2] = {&tr, &te};
+	struct wfad_rng rng;
+	wfad_rng_seed(&rng, 13);
+	for (int k = 0; k < 2; k++) {
+		struct planted *s = sets[k];
+		for (size_t r = 0; r < s->n_runs; r++)
+			for (size_t i = P_PROD; i < P_NODES; i++) {
+				size_t row = r * P_NODES + i;
+				float parent = s->x[(r * P_NODES + (i - P_PROD) / 3) * P_D];
+				bool anomalous = k == 1 && wfad_rng_uniform(&rng) < 0.1;
+				s->x[row * P_D] = anomalous ? (float)(0.3 * gauss(&rng) +
+								      (parent > 1.2f ? 0.0 : 2.5))
+							    : parent + (float)(0.05 * gauss(&rng));
+				s->y[row] = anomalous;
+			}
+		for (size_t r = 0; r < s->n_runs; r++)
+			for (size_t i = 0; i < P_PROD; i++)
+				s->y[r * P_NODES + i] = 0;
+	}
+	struct wfad_detector_params p = {.seed = 2, .epochs = 200, .lr = 5e-3};
+	struct wfad_detector *det = fit_det("gcnae", &p, &tr.js, NULL);
+	if (det) {
+		double *s = malloc(te.js.n * sizeof(double));
+		double auc = auc_of(det, &te, s);
+		printf("  gcnae AUC %.3f\n", auc);
+		CHECK(auc >= 0.8);
+		free(s);
+		det->ops->destroy(det);
+	}
+	planted_free(&tr);
+	planted_free(&te);
+}
+
+WFAD_TEST(gnn_detectors_deterministic_and_round_trip)
+{
+	struct planted tr, va;
+	make_planted(&tr, 40, 21);
+	make_planted(&va, 10, 22);
+	const char *names[3] = {"gcn", "gcnplain", "gcnae"};
+	size_t n = tr.js.n;
+	double *a = malloc(n * sizeof(double)), *b = malloc(n * sizeof(double));
+	for (int k = 0; k < 3; k++) {
+		struct wfad_detector_params p1 = {.seed = 5, .epochs = 3, .threads = 1};
+		struct wfad_detector_params p3 = {.seed = 5, .epochs = 3, .threads = 3};
+		struct wfad_detector *d1 = fit_det(names[k], &p1, &tr.js, &va.js);
+		struct wfad_detector *d3 = fit_det(names[k], &p3, &tr.js, &va.js);
+		if (!d1 || !d3) {
+			if (d1)
+				d1->ops->destroy(d1);
+			if (d3)
+				d3->ops->destroy(d3);
+			continue;
+		}
+		struct wfad_error err = {0};
+		CHECK_OK(d1->ops->score(d1, &tr.js, a, &err), &err);
+		CHECK_OK(d3->ops->score(d3, &tr.js, b, &err), &err);
+		CHECK(memcmp(a, b, n * sizeof(double)) == 0);
+		/* save, load, same scores; every truncation is a parse error */
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		CHECK_INT(d1->ops->save(d1, f), WFAD_OK);
+		fclose(f);
+		f = fmemopen(buf, len, "rb");
+		struct wfad_detector *dl = NULL;
+		CHECK_OK(d1->ops->load(&p1, f, &dl, &err), &err);
+		fclose(f);
+		if (dl) {
+			CHECK_OK(dl->ops->score(dl, &tr.js, b, &err), &err);
+			CHECK(memcmp(a, b, n * sizeof(double)) == 0);
+			if (memcmp(a, b, n * sizeof(double)) != 0)
+				printf("  %s: %.17g vs %.17g\n", names[k], a[0], b[0]);
+			dl->ops->destroy(dl);
+		}
+		for (size_t cut = 0; cut < len; cut += 1 + cut / 3) {
+			f = fmemopen(buf, cut ? cut : 1, "rb");
+			if (cut == 0)
+				fgetc(f);
+			struct wfad_detector *dt = NULL;
+			CHECK_INT(d1->ops->load(&p1, f, &dt, &err), WFAD_EPARSE);
+			CHECK(dt == NULL);
+			fclose(f);
+		}
+		free(buf);
+		d1->ops->destroy(d1);
+		d3->ops->destroy(d3);
+	}
+	free(a);
+	free(b);
+	planted_free(&tr);
+	planted_free(&va);
+}
+
+WFAD_TEST(gnn_detectors_divergence_and_progress)
+{
+	struct planted tr;
+	make_planted(&tr, 20, 31);
+	const char *names[2] = {"gcn", "gcnae"};
+	for (int k = 0; k < 2; k++) {
+		const struct wfad_detector_ops *ops = wfad_detector_find(names[k]);
+		struct wfad_detector_params p = {.seed = 1, .lr = 1e30, .epochs = 20};
+		struct wfad_detector *det = NULL;
+		CHECK_INT(ops->create(&p, &det), WFAD_OK);
+		struct wfad_error err = {0};
+		CHECK_INT(ops->fit(det, &tr.js, NULL, &err), WFAD_EINVAL);
+		printf("  %s\n", err.message);
+		CHECK(strstr(err.message, "diverged at epoch") != NULL);
+		double *s = malloc(tr.js.n * sizeof(double));
+		CHECK_INT(ops->score(det, &tr.js, s, &err), WFAD_EINVAL); /* no NaN model */
+		free(s);
+		ops->destroy(det);
+	}
+	planted_free(&tr);
+}
+
+static void count_epochs(void *user, size_t done, size_t total)
+{
+	size_t *calls = user;
+	(*calls)++;
+	CHECK_INT(done, *calls);
+	CHECK_INT(total, 500);
+}
+
+WFAD_TEST(gnn_gcn_progress_and_early_stop)
+{
+	struct planted tr, va;
+	make_planted(&tr, 30, 41);
+	make_planted(&va, 10, 42);
+	size_t calls = 0;
+	struct wfad_detector_params p = {.seed = 4,
+					 .epochs = 500,
+					 .patience = 2,
+					 .lr = 1e-2,
+					 .progress = count_epochs,
+					 .progress_user = &calls};
+	struct wfad_detector *det = fit_det("gcn", &p, &tr.js, &va.js);
+	CHECK(calls >= 3 && calls < 500);
+	if (det) {
+		/* rows that are not whole runs are refused */
+		struct wfad_jobset part = tr.js;
+		part.n -= 1;
+		struct wfad_error err = {0};
+		double *s = malloc(tr.js.n * sizeof(double));
+		CHECK_INT(det->ops->score(det, &part, s, &err), WFAD_EINVAL);
+		free(s);
+		det->ops->destroy(det);
+	}
+	planted_free(&tr);
+	planted_free(&va);
+}
+
+/* gnnrun on real 1000-genome runs: a third of the runs to train, a tenth to stop on; the run
+ * label must be predicted well above chance, probabilities sum to 1, and a refit with the
+ * same seed gives the same bits. */
+WFAD_TEST(gnn_gnnrun_classifies_1000genome_runs)
+{
+	const char *root = wfad_test_shared_path("data/flowbench");
+	if (!root) {
+		SKIP("no ../shared/data/flowbench");
+		return;
+	}
+	struct wfad_collection c = {0};
+	struct wfad_error err = {0};
+	struct wfad_load_options lo = {.workflow = "1000genome", .threads = 1};
+	CHECK_OK(wfad_load(root, &lo, &c, &err), &err);
+	if (c.count != 1) {
+		wfad_collection_free(&c);
+		return;
+	}
+	const struct wfad_dataset *ds = c.items[0];
+	const char **classes = NULL;
+	size_t n_classes = wfad_run_labels(ds, &classes);
+	uint32_t *y = malloc(ds->n_runs * sizeof(uint32_t));
+	for (size_t r = 0; r < ds->n_runs; r++)
+		for (size_t k = 0; k < n_classes; k++)
+			if (strcmp(ds->runs[r].label, classes[k]) == 0)
+				y[r] = (uint32_t)k;
+	struct wfad_split sp = {0};
+	CHECK_OK(wfad_split_runs(ds, 1, 0.3, 0.1, &sp, &err), &err);
+	uint32_t *ytr = malloc(sp.n_train * sizeof(uint32_t)), *yva = malloc(sp.n_valid * 4);
+	for (size_t i = 0; i < sp.n_train; i++)
+		ytr[i] = y[sp.train[i]];
+	for (size_t i = 0; i < sp.n_valid; i++)
+		yva[i] = y[sp.valid[i]];
+	struct wfad_run_task tr = {ds, sp.train, sp.n_train, ytr, classes, n_classes};
+	struct wfad_run_task va = {ds, sp.valid, sp.n_valid, yva, classes, n_classes};
+	struct wfad_run_task te = {ds, sp.test, sp.n_test, NULL, classes, n_classes};
+	const struct wfad_run_classifier_ops *ops = wfad_run_classifier_find("gnnrun");
+	CHECK(ops != NULL);
+	double *p1 = malloc(sp.n_test * n_classes * sizeof(double));
+	double *p2 = malloc(sp.n_test * n_classes * sizeof(double));
+	for (int rep = 0; ops && rep < 2; rep++) {
+		struct wfad_run_classifier *m = NULL;
+		CHECK_INT(ops->create(&(struct wfad_detector_params){.seed = 3, .epochs = 40}, &m),
+			  WFAD_OK);
+		CHECK_OK(ops->fit(m, &tr, &va, &err), &err);
+		CHECK_OK(ops->predict(m, &te, rep ? p2 : p1, &err), &err);
+		ops->destroy(m);
+	}
+	if (ops) {
+		CHECK(memcmp(p1, p2, sp.n_test * n_classes * sizeof(double)) == 0);
+		size_t right = 0;
+		for (size_t i = 0; i < sp.n_test; i++) {
+			double sum = 0.0;
+			size_t best = 0;
+			for (size_t k = 0; k < n_classes; k++) {
+				sum += p1[i * n_classes + k];
+				if (p1[i * n_classes + k] > p1[i * n_classes + best])
+					best = k;
+			}
+			CHECK_NEAR(sum, 1.0, 1e-9);
+			right += best == y[sp.test[i]];
+		}
+		double acc = (double)right / (double)sp.n_test;
+		printf("  gnnrun accuracy %.3f over %zu test runs\n", acc, sp.n_test);
+		CHECK(acc >= 0.6);
+	}
+	free(p1);
+	free(p2);
+	free(ytr);
+	free(yva);
+	free(y);
+	free(classes);
+	wfad_split_free(&sp);
+	wfad_collection_free(&c);
+}
