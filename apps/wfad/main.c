@@ -31,7 +31,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: wfad <command> [options]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out,
 		"\n'wfad <command> --help' describes a command; 'man wfad' has the details.\n");
 }

@@ -41,7 +41,7 @@ struct wfad_run_classifier_ops {
 /* Registry, generated like the detectors': in an implementation file, at file scope,
  * WFAD_RUN_CLASSIFIER_REGISTER(name) declares `const struct wfad_run_classifier_ops
  * wfad_run_classifier_<name>` defined in that file. */
-#define WFAD_RUN_CLASSIFIER_REGISTER(name)                                                      \
+#define WFAD_RUN_CLASSIFIER_REGISTER(name)                                                         \
 	extern const struct wfad_run_classifier_ops wfad_run_classifier_##name
 const struct wfad_run_classifier_ops *wfad_run_classifier_find(const char *name);
 size_t wfad_run_classifier_count(void);
