@@ -3,8 +3,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "cli.h"
 #include "wfad/model.h"
+
+static void epoch_progress(void *user, size_t done, size_t total)
+{
+	fprintf(stderr, "\r\033[K%s: epoch %zu of at most %zu", (const char *)user, done, total);
+	fflush(stderr);
+}
 
 int cmd_train(int argc, char **argv)
 {
@@ -58,6 +66,10 @@ int cmd_train(int argc, char **argv)
 	}
 	mo.params.seed = strtoull(seed, &end, 10);
 	mo.params.threads = (unsigned)atoi(threads);
+	if (isatty(2)) {
+		mo.params.progress = epoch_progress;
+		mo.params.progress_user = (void *)detector;
+	}
 	struct wfad_collection c = {0};
 	if ((rc = cli_load(pos[0], workflow, dag, NULL, &c)))
 		return rc;
@@ -83,6 +95,8 @@ int cmd_train(int argc, char **argv)
 		    WFAD_OK ||
 	    wfad_model_save(&m, output, &err) != WFAD_OK)
 		goto fail;
+	if (mo.params.progress)
+		fputs("\r\033[K", stderr);
 	fprintf(stderr,
 		"wfad: trained %s on %s: %zu training runs (%zu jobs fitted), %zu validation "
 		"runs; threshold %.6g (%s); wrote %s\n",
