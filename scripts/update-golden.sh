@@ -3,6 +3,7 @@
 # Review the diff (git diff tests/golden) before committing.
 set -eu
 bin=${WFAD_BIN:-build/wfad}
+export WFAD_BIN="$bin" # cases that run several commands name the binary as $WFAD_BIN
 for dir in tests/golden/*/; do
 	args=$(cat "$dir/args")
 	set +e

@@ -12,6 +12,8 @@ static int cmp_names(const void *a, const void *b)
 
 WFAD_TEST(cli_golden_files)
 {
+	/* Cases that run several commands name the binary as $WFAD_BIN. */
+	setenv("WFAD_BIN", wfad_test_bin(), 0);
 	DIR *d = opendir("tests/golden");
 	CHECK(d != NULL);
 	if (!d)
