@@ -18,7 +18,7 @@ struct splitter {
 };
 
 /* Ends the field [start, end); checks its quoting. Returns false on a malformed field. */
-static bool emit(struct splitter *s, size_t end, size_t *bad_col)
+static inline bool emit(struct splitter *s, size_t end, size_t *bad_col)
 {
 	const char *f = s->line + s->start;
 	size_t len = end - s->start;
@@ -40,7 +40,7 @@ static bool emit(struct splitter *s, size_t end, size_t *bad_col)
 	return true;
 }
 
-static bool separator(struct splitter *s, size_t i, size_t *bad_col)
+static inline bool separator(struct splitter *s, size_t i, size_t *bad_col)
 {
 	if (s->line[i] == '\0') {
 		s->nul = true;

@@ -98,7 +98,9 @@ struct reader_state {
 	size_t n_cols;
 	const char *fs[MAX_COLS];
 	size_t fl[MAX_COLS];
-	uint8_t *seen; /* per DAG node */
+	uint8_t *seen;       /* per DAG node */
+	uint32_t last_id[2]; /* COL_HOST, COL_SITE: the last value interned (consecutive rows
+				repeat) */
 };
 
 static enum wfad_status read_header(struct reader_state *rs, const char *line, size_t len,
@@ -180,9 +182,10 @@ static enum wfad_status read_row(struct reader_state *rs, struct wfad_run *run, 
 	if (fl[0] == 0)
 		return wfad_error_set(err, WFAD_EPARSE, rs->source, lineno, 1, "empty job id");
 	if (row < ds->dag.n_nodes && ds->row_hint[row] != WFAD_NO_ID) {
-		const char *guess = ds->dag.node_ids[ds->row_hint[row]];
-		if (strncmp(guess, fs[0], fl[0]) == 0 && guess[fl[0]] == '\0')
-			node = ds->row_hint[row];
+		uint32_t guess = ds->row_hint[row];
+		if (ds->dag.ids.lens[guess] == fl[0] &&
+		    memcmp(ds->dag.ids.items[guess], fs[0], fl[0]) == 0)
+			node = guess;
 	}
 	if (node == WFAD_NO_ID && !wfad_strings_find(&ds->dag.ids, fs[0], fl[0], &node))
 		return wfad_error_set(err, WFAD_EINVAL, rs->source, lineno, 1,
@@ -256,15 +259,22 @@ static enum wfad_status read_row(struct reader_state *rs, struct wfad_run *run, 
 			break;
 		}
 		case COL_HOST:
-		case COL_SITE:
+		case COL_SITE: {
 			if (n == 0)
 				break;
-			if (wfad_strings_intern(&ds->strings, s, n,
-						rs->cols[c].kind == COL_HOST ? &job->host
-									     : &job->site))
+			int k = rs->cols[c].kind == COL_HOST ? 0 : 1;
+			uint32_t *id = k == 0 ? &job->host : &job->site, last = rs->last_id[k];
+			if (last != WFAD_NO_ID && ds->strings.lens[last] == n &&
+			    memcmp(ds->strings.items[last], s, n) == 0) {
+				*id = last;
+				break;
+			}
+			if (wfad_strings_intern(&ds->strings, s, n, id))
 				return wfad_error_set(err, WFAD_ENOMEM, rs->source, lineno, 0,
 						      "out of memory");
+			rs->last_id[k] = *id;
 			break;
+		}
 		}
 	}
 	if (ds->node_transformation[node] == WFAD_NO_ID) {
@@ -281,14 +291,15 @@ static enum wfad_status read_row(struct reader_state *rs, struct wfad_run *run, 
 	return WFAD_OK;
 }
 
-enum wfad_status wfad_flowbench_read_run(struct wfad_dataset *ds, wfad_read_fn read, void *ctx,
-					 const char *source, const char *run_id, const char *label,
-					 struct wfad_error *err)
+/* Reads one run through lr (streaming, or over memory when lr->eof is already set). */
+static enum wfad_status read_run(struct wfad_dataset *ds, struct line_reader *reader,
+				 const char *source, const char *run_id, const char *label,
+				 struct wfad_error *err)
 {
 	WFAD_ASSERT(ds->dag.n_nodes > 0);
 	enum wfad_status st = WFAD_OK;
 	size_t n_nodes = ds->dag.n_nodes;
-	struct line_reader lr = {.read = read, .ctx = ctx};
+	struct line_reader lr = *reader;
 	struct reader_state *rs = malloc(sizeof(*rs));
 	uint8_t *seen = calloc(n_nodes, 1);
 	size_t runs_before = ds->n_runs;
@@ -308,6 +319,7 @@ enum wfad_status wfad_flowbench_read_run(struct wfad_dataset *ds, wfad_read_fn r
 		memset(ds->node_transformation, 0xff, n_nodes * sizeof(*ds->node_transformation));
 	}
 	rs->ds = ds;
+	rs->last_id[0] = rs->last_id[1] = WFAD_NO_ID;
 	rs->source = source;
 	rs->seen = seen;
 	const char *line;
@@ -396,31 +408,29 @@ enum wfad_status wfad_flowbench_read_run(struct wfad_dataset *ds, wfad_read_fn r
 cleanup:
 	if (st != WFAD_OK)
 		ds->n_runs = runs_before; /* arena memory of the dropped run is reclaimed with ds */
-	free(lr.buf);
+	*reader = lr;
 	free(rs);
 	free(seen);
 	return st;
 }
 
-struct mem_ctx {
-	const char *p;
-	size_t left;
-};
-
-static long mem_read(void *ctx, char *buf, size_t cap)
+enum wfad_status wfad_flowbench_read_run(struct wfad_dataset *ds, wfad_read_fn read, void *ctx,
+					 const char *source, const char *run_id, const char *label,
+					 struct wfad_error *err)
 {
-	struct mem_ctx *m = ctx;
-	size_t n = m->left < cap ? m->left : cap;
-	memcpy(buf, m->p, n);
-	m->p += n;
-	m->left -= n;
-	return (long)n;
+	struct line_reader lr = {.read = read, .ctx = ctx};
+	enum wfad_status st = read_run(ds, &lr, source, run_id, label, err);
+	free(lr.buf);
+	return st;
 }
 
 enum wfad_status wfad_flowbench_parse_run(struct wfad_dataset *ds, const char *buf, size_t len,
 					  const char *source, const char *run_id, const char *label,
 					  struct wfad_error *err)
 {
-	struct mem_ctx m = {buf, len};
-	return wfad_flowbench_read_run(ds, mem_read, &m, source, run_id, label, err);
+	/* Lines are read in place: at end of input the reader never reads, grows or writes its
+	 * buffer, so the const memory is only ever read. */
+	struct line_reader lr = {
+		.buf = (char *)(uintptr_t)buf, .cap = len, .end = len, .eof = true};
+	return read_run(ds, &lr, source, run_id, label, err);
 }
