@@ -127,6 +127,12 @@ double wfad_rng_uniform(struct wfad_rng *rng);
 /* Uniform integer in [0, n), n > 0, without modulo bias. */
 uint64_t wfad_rng_below(struct wfad_rng *rng, uint64_t n);
 
+/* qsort comparator for doubles, ascending. */
+int wfad_double_compare(const void *a, const void *b);
+/* Median of v[0..n), sorting v in place: the mean of the two middle values when n is even,
+ * NaN when n == 0. */
+double wfad_median(double *v, size_t n);
+
 /* Monotonic wall-clock seconds, for timings reported next to results. */
 double wfad_clock_seconds(void);
 

@@ -155,12 +155,6 @@ cleanup:
 	return st;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* Scores of js; for a detector without probabilities also P(anomalous) by calibration: the
  * share of normal validation jobs scoring below (as wfad_model_confidence). */
 static enum wfad_status score(const struct session *s, const struct wfad_jobset *js, double *raw,
@@ -204,7 +198,7 @@ static enum wfad_status calibrate(struct session *s, struct wfad_error *err)
 	for (size_t i = 0; i < n; i++)
 		if (!s->valid.js.y[i])
 			v[k++] = v[i];
-	qsort(v, k, sizeof(double), cmp_double);
+	qsort(v, k, sizeof(double), wfad_double_compare);
 	free(s->calib);
 	s->calib = v;
 	s->n_calib = k;

@@ -43,25 +43,10 @@ uint64_t wfad_dag_hash(const struct wfad_dag *dag)
 	return h;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 static int cmp_float(const void *a, const void *b)
 {
 	float x = *(const float *)a, y = *(const float *)b;
 	return x < y ? -1 : x > y;
-}
-
-/* Median of v[0..n) (sorts v); NaN when n == 0. */
-double wfad_model_median(double *v, size_t n)
-{
-	if (n == 0)
-		return NAN;
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 const enum wfad_field wfad_model_stat_fields[WFAD_MODEL_STATS] = {
@@ -144,11 +129,11 @@ static enum wfad_status gather_tstats(struct wfad_model *m, const struct wfad_jo
 				if (!isnan(v))
 					buf[nv++] = v;
 			}
-			double med = wfad_model_median(buf, nv);
+			double med = wfad_median(buf, nv);
 			for (size_t i = 0; i < nv; i++)
 				buf[i] = fabs(buf[i] - med);
 			ts->median[s] = med;
-			ts->mad[s] = wfad_model_median(buf, nv);
+			ts->mad[s] = wfad_median(buf, nv);
 		}
 	}
 	m->n_tstats = used;
@@ -220,7 +205,7 @@ static enum wfad_status pick_threshold(struct wfad_model *m, const double *score
 	for (size_t i = 0; i < n; i++)
 		if (normal_run[i])
 			norm[k++] = score[i];
-	qsort(norm, k, sizeof(double), cmp_double);
+	qsort(norm, k, sizeof(double), wfad_double_compare);
 	if (pos > 0 && pos < n) {
 		m->rule = WFAD_THRESHOLD_MAX_F1;
 		m->threshold = wfad_metrics_best_f1_threshold(score, y, n, NULL);
@@ -236,7 +221,7 @@ static enum wfad_status pick_threshold(struct wfad_model *m, const double *score
 				return WFAD_ENOMEM;
 			}
 			memcpy(tmp, score, n * sizeof(double));
-			qsort(tmp, n, sizeof(double), cmp_double);
+			qsort(tmp, n, sizeof(double), wfad_double_compare);
 			all = tmp;
 			na = n;
 		}

@@ -8,8 +8,6 @@
 extern const enum wfad_field wfad_model_stat_fields[WFAD_MODEL_STATS];
 /* Index of a transformation's statistics, or -1. */
 long wfad_model_find_tstats(const struct wfad_model *m, const char *name);
-/* Median of v[0..n), sorting v; NaN when n == 0. */
-double wfad_model_median(double *v, size_t n);
 /* Errors when the dataset shares nothing with the training workflow; warns on another DAG. */
 enum wfad_status wfad_model_check_dataset(const struct wfad_model *m,
 					  const struct wfad_dataset *ds, struct wfad_error *err);

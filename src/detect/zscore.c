@@ -80,18 +80,6 @@ static enum wfad_status zscore_alloc(struct zscore *m, size_t n)
 	return m->names && m->med && m->scale ? WFAD_OK : WFAD_ENOMEM;
 }
 
-static int double_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median_of(double *a, size_t n)
-{
-	qsort(a, n, sizeof(*a), double_cmp);
-	return n % 2 ? a[n / 2] : 0.5 * (a[n / 2 - 1] + a[n / 2]);
-}
-
 static int str_cmp(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -156,10 +144,10 @@ static enum wfad_status zscore_fit(struct wfad_detector *det, const struct wfad_
 			}
 			double med = NAN, scale = NAN;
 			if (n) {
-				med = median_of(vals, n);
+				med = wfad_median(vals, n);
 				for (size_t i = 0; i < n; i++)
 					vals[i] = fabs(vals[i] - med);
-				scale = fmax(1.4826 * median_of(vals, n), ZSCORE_SCALE_FLOOR);
+				scale = fmax(1.4826 * wfad_median(vals, n), ZSCORE_SCALE_FLOOR);
 			}
 			m->med[t * N_DELAYS + k] = med;
 			m->scale[t * N_DELAYS + k] = scale;

@@ -28,19 +28,6 @@ static int pair_cmp(const void *a, const void *b)
 	return (x->job > y->job) - (x->job < y->job);
 }
 
-static int double_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* Median of a[0..n), n > 0; sorts a. */
-static double median_of(double *a, size_t n)
-{
-	qsort(a, n, sizeof(*a), double_cmp);
-	return n % 2 ? a[n / 2] : 0.5 * (a[n / 2 - 1] + a[n / 2]);
-}
-
 static double floored_log(double x)
 {
 	return isnan(x) ? NAN : log(fmax(x, WFAD_FEATURES_LOG_FLOOR));
@@ -97,7 +84,7 @@ enum wfad_status wfad_ctx_fit_stats(const struct wfad_dataset *ds, const size_t 
 			for (size_t i = a; i < b; i++)
 				dev[i - a] = fabs(pairs[i].v - md);
 			med[pairs[a].id * WFAD_CTX_COUNT + k] = md;
-			mad[pairs[a].id * WFAD_CTX_COUNT + k] = median_of(dev, n);
+			mad[pairs[a].id * WFAD_CTX_COUNT + k] = wfad_median(dev, n);
 			a = b;
 		}
 	}
@@ -248,12 +235,12 @@ void wfad_ctx_run(const struct wfad_featurizer *fz, const uint32_t *map,
 			if (w->host_cnt[hk])
 				w->tmp[m++] = w->host_sum[hk] / w->host_cnt[hk];
 		}
-		med_k[k] = m ? median_of(w->tmp, m) : NAN;
+		med_k[k] = m ? wfad_median(w->tmp, m) : NAN;
 	}
 	for (size_t a = 0; a < n_hosts; a++)
 		w->tmp[a] = w->host_e[w->hosts[a]] / w->host_jobs[w->hosts[a]];
 	if (n_hosts)
-		med_e = median_of(w->tmp, n_hosts);
+		med_e = wfad_median(w->tmp, n_hosts);
 
 	for (size_t i = 0; i < n; i++) {
 		double *row = out + i * WFAD_CTX_VALUES;

@@ -468,12 +468,6 @@ static int tr_value_cmp(const void *a, const void *b)
 	return (x->v > y->v) - (x->v < y->v);
 }
 
-static int double_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* Median of sorted a[0..n), n > 0. */
 static double sorted_median(const double *a, size_t n)
 {
@@ -642,7 +636,7 @@ static void fit_column(enum wfad_norm norm, double *x, size_t n, double *center,
 			break;
 		}
 		case WFAD_NORM_ROBUST:
-			qsort(x, m, sizeof(*x), double_cmp);
+			qsort(x, m, sizeof(*x), wfad_double_compare);
 			c = sorted_median(x, m);
 			s = sorted_quantile(x, m, 0.75) - sorted_quantile(x, m, 0.25);
 			break;

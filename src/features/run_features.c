@@ -29,20 +29,6 @@ size_t wfad_run_featurizer_n_cols(const struct wfad_run_featurizer *rf)
 	return rf->n_tr * WFAD_RUN_STATS * 2 + HOST_COLS + 1;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, size_t n)
-{
-	if (!n)
-		return NAN;
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 static double makespan(const struct wfad_dataset *ds, const struct wfad_run *run)
 {
 	double lo = INFINITY, hi = -INFINITY;
@@ -99,7 +85,7 @@ enum wfad_status wfad_run_features_fit(struct wfad_run_featurizer *rf,
 					if (!isnan(v))
 						buf[n++] = v;
 				}
-			t.median[k * WFAD_RUN_STATS + (size_t)s] = median(buf, n);
+			t.median[k * WFAD_RUN_STATS + (size_t)s] = wfad_median(buf, n);
 		}
 	}
 	size_t n = 0;
@@ -108,7 +94,7 @@ enum wfad_status wfad_run_features_fit(struct wfad_run_featurizer *rf,
 		if (!isnan(m))
 			buf[n++] = m;
 	}
-	t.makespan_median = median(buf, n);
+	t.makespan_median = wfad_median(buf, n);
 	wfad_run_featurizer_free(rf);
 	*rf = t;
 	memset(&t, 0, sizeof(t));
@@ -127,7 +113,7 @@ static double log_ratio(double v, double m)
 
 static int cmp_desc(const void *a, const void *b)
 {
-	return -cmp_double(a, b);
+	return -wfad_double_compare(a, b);
 }
 
 /* Host pooling of one statistic: max, second max, mean over hosts of the mean ratio, share
