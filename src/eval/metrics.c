@@ -57,14 +57,21 @@ double wfad_metrics_roc_auc(const double *score, const uint8_t *y, size_t n)
 	return (rank_sum - pos * (pos + 1) / 2) / (pos * neg);
 }
 
-double wfad_metrics_average_precision(const double *score, const uint8_t *y, size_t n)
+/* The precision-recall curve over distinct thresholds, highest first: point k counts the true
+ * and false positives among the scores >= thr[k]. Returns the number of points; *pos gets the
+ * number of positives. Caller frees *pts. */
+struct pr_point {
+	double thr, tp, fp;
+};
+
+static size_t pr_curve(const double *score, const uint8_t *y, size_t n, struct pr_point **pts,
+		       double *pos)
 {
 	struct ranked *r = rank_desc(score, n);
-	double pos = 0;
-	for (size_t i = 0; i < n; i++)
-		pos += y[i] != 0;
-	double ap = 0, tp = 0, fp = 0, prev_recall = 0;
-	size_t i = 0;
+	struct pr_point *p = malloc((n ? n : 1) * sizeof(*p));
+	WFAD_ASSERT(p);
+	double tp = 0, fp = 0;
+	size_t m = 0, i = 0;
 	while (i < n) {
 		size_t j = i;
 		while (j < n && r[j].score == r[i].score) {
@@ -74,12 +81,26 @@ double wfad_metrics_average_precision(const double *score, const uint8_t *y, siz
 				fp++;
 			j++;
 		}
-		double recall = pos > 0 ? tp / pos : 0;
-		ap += (recall - prev_recall) * (tp / (tp + fp));
-		prev_recall = recall;
+		p[m++] = (struct pr_point){r[i].score, tp, fp};
 		i = j;
 	}
 	free(r);
+	*pts = p;
+	*pos = tp;
+	return m;
+}
+
+double wfad_metrics_average_precision(const double *score, const uint8_t *y, size_t n)
+{
+	struct pr_point *p;
+	double pos, ap = 0, prev_recall = 0;
+	size_t m = pr_curve(score, y, n, &p, &pos);
+	for (size_t k = 0; k < m; k++) {
+		double recall = pos > 0 ? p[k].tp / pos : 0;
+		ap += (recall - prev_recall) * (p[k].tp / (p[k].tp + p[k].fp));
+		prev_recall = recall;
+	}
+	free(p);
 	return pos > 0 ? ap : NAN;
 }
 
@@ -120,30 +141,20 @@ struct wfad_prf wfad_metrics_prf(const double *score, const uint8_t *y, size_t n
 
 double wfad_metrics_best_f1_threshold(const double *score, const uint8_t *y, size_t n, double *f1)
 {
-	struct ranked *r = rank_desc(score, n);
-	double pos = 0;
-	for (size_t i = 0; i < n; i++)
-		pos += y[i] != 0;
-	double tp = 0, fp = 0, best = -1, best_t = n ? r[0].score : 0;
-	size_t i = 0;
-	while (i < n) {
-		size_t j = i;
-		while (j < n && r[j].score == r[i].score) {
-			if (y[r[j].row])
-				tp++;
-			else
-				fp++;
-			j++;
-		}
-		double p = tp / (tp + fp), rc = pos > 0 ? tp / pos : 0;
-		double f = p + rc > 0 ? 2 * p * rc / (p + rc) : 0;
+	struct pr_point *p;
+	double pos, best = -1, best_t = 0;
+	size_t m = pr_curve(score, y, n, &p, &pos);
+	if (m)
+		best_t = p[0].thr;
+	for (size_t k = 0; k < m; k++) {
+		double pr = p[k].tp / (p[k].tp + p[k].fp), rc = pos > 0 ? p[k].tp / pos : 0;
+		double f = pr + rc > 0 ? 2 * pr * rc / (pr + rc) : 0;
 		if (f > best) {
 			best = f;
-			best_t = r[i].score;
+			best_t = p[k].thr;
 		}
-		i = j;
 	}
-	free(r);
+	free(p);
 	if (f1)
 		*f1 = best < 0 ? 0 : best;
 	return best_t;
