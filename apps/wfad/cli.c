@@ -1,4 +1,5 @@
 /* Option parsing and error printing shared by the wfad subcommands. */
+#include <stdarg.h>
 #include <string.h>
 
 #include "cli.h"
@@ -23,6 +24,18 @@ void cli_usage(const struct cli_command *cmd, FILE *out, bool full)
 		fprintf(out, "  %-28s %s\n", left, o->help);
 	}
 	fprintf(out, "  %-28s %s\n", "-h, --help", "show this help");
+}
+
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+{
+	fprintf(stderr, "wfad %s: ", cmd->name);
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	cli_usage(cmd, stderr, false);
+	return EXIT_USAGE;
 }
 
 static const struct cli_option *find_long(const struct cli_command *cmd, const char *name,
@@ -64,16 +77,12 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, const char *
 						o = &cmd->options[k];
 			}
 			if (!o) {
-				fprintf(stderr, "wfad %s: unknown option '%s'\n", cmd->name, a);
-				cli_usage(cmd, stderr, false);
-				return EXIT_USAGE;
+				return cli_usage_error(cmd, "unknown option '%s'", a);
 			}
 			if (o->arg && !val) {
 				if (i + 1 >= argc) {
-					fprintf(stderr, "wfad %s: option '%s' needs a value (%s)\n",
-						cmd->name, a, o->arg);
-					cli_usage(cmd, stderr, false);
-					return EXIT_USAGE;
+					return cli_usage_error(
+						cmd, "option '%s' needs a value (%s)", a, o->arg);
 				}
 				val = argv[++i];
 			} else if (!o->arg && val) {
@@ -85,16 +94,12 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, const char *
 			continue;
 		}
 		if (*n_pos >= cmd->max_pos) {
-			fprintf(stderr, "wfad %s: unexpected argument '%s'\n", cmd->name, a);
-			cli_usage(cmd, stderr, false);
-			return EXIT_USAGE;
+			return cli_usage_error(cmd, "unexpected argument '%s'", a);
 		}
 		pos[(*n_pos)++] = a;
 	}
 	if (*n_pos < cmd->min_pos) {
-		fprintf(stderr, "wfad %s: missing argument\n", cmd->name);
-		cli_usage(cmd, stderr, false);
-		return EXIT_USAGE;
+		return cli_usage_error(cmd, "missing argument");
 	}
 	return 0;
 }

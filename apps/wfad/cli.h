@@ -33,6 +33,9 @@ struct cli_command {
 int cli_parse(const struct cli_command *cmd, int argc, char **argv, const char **pos,
 	      size_t *n_pos);
 void cli_usage(const struct cli_command *cmd, FILE *out, bool full);
+/* Prints "wfad <command>: <message>" and the short usage on stderr; returns EXIT_USAGE. */
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Prints a library error as "wfad: file:line:col: message" on stderr. */
 void cli_error(const struct wfad_error *err);
 /* Loads PATH with the common options (--workflow, --dag, --run); prints errors. */

@@ -220,9 +220,7 @@ int cmd_active(int argc, char **argv)
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	if (!detector || !output) {
-		fprintf(stderr, "wfad active: %s is required\n", !detector ? "--detector" : "-o");
-		cli_usage(&cmd, stderr, false);
-		return EXIT_USAGE;
+		return cli_usage_error(&cmd, "%s is required", !detector ? "--detector" : "-o");
 	}
 	if ((rc = cli_check_detector(detector)))
 		return rc;

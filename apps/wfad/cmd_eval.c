@@ -202,9 +202,7 @@ int cmd_eval(int argc, char **argv)
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	if (!detectors) {
-		fprintf(stderr, "wfad eval: --detector is required\n");
-		cli_usage(&cmd, stderr, false);
-		return EXIT_USAGE;
+		return cli_usage_error(&cmd, "--detector is required");
 	}
 	if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv")) {
 		fprintf(stderr, "wfad eval: unknown format '%s' (table, json or csv)\n", format);

@@ -87,9 +87,7 @@ int cmd_gantt(int argc, char **argv)
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	if (!out) {
-		fprintf(stderr, "wfad gantt: --output is required\n");
-		cli_usage(&cmd, stderr, false);
-		return EXIT_USAGE;
+		return cli_usage_error(&cmd, "--output is required");
 	}
 	struct wfad_gantt_options go = {0};
 	if (strcmp(sort, "ready") == 0)

@@ -113,9 +113,7 @@ int cmd_score(int argc, char **argv)
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	if (!model_path) {
-		fprintf(stderr, "wfad score: --model is required\n");
-		cli_usage(&cmd, stderr, false);
-		return EXIT_USAGE;
+		return cli_usage_error(&cmd, "--model is required");
 	}
 	bool json = strcmp(format, "json") == 0, csv = strcmp(format, "csv") == 0;
 	if (!json && !csv && strcmp(format, "table") != 0) {

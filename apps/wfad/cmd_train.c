@@ -48,9 +48,7 @@ int cmd_train(int argc, char **argv)
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	if (!detector || !output) {
-		fprintf(stderr, "wfad train: --detector and -o are required\n");
-		cli_usage(&cmd, stderr, false);
-		return EXIT_USAGE;
+		return cli_usage_error(&cmd, "--detector and -o are required");
 	}
 	if ((rc = cli_check_detector(detector)))
 		return rc;
