@@ -156,10 +156,12 @@ int cmd_score(int argc, char **argv)
 		rc = EXIT_DATA;
 		goto cleanup;
 	}
+	for (size_t r = 0; r < ds->n_runs; r++)
+		wfad_model_guess_classes(&m, ds, r, &cls[r * nodes]);
 	for (size_t i = 0; i < n; i++) {
 		flag[i] = scores[i] >= m.threshold;
-		if (flag[i])
-			cls[i] = (uint8_t)wfad_model_guess_class(&m, ds, i / nodes, i % nodes);
+		if (!flag[i])
+			cls[i] = WFAD_ANOMALY_NONE; /* a fault is only named for flagged jobs */
 	}
 	if (csv) {
 		printf("workflow,run_id,run_label,job_id,transformation,host,score,confidence,"

@@ -95,10 +95,11 @@ struct wfad_reason {
 size_t wfad_model_explain(const struct wfad_model *m, const struct wfad_dataset *ds, size_t run,
 			  size_t node, struct wfad_reason *out, size_t max);
 
-/* The likely anomaly family of a job (WFAD_ANOMALY_NONE when the model has no class
- * information): nearest class centroid of the training anomalies in feature space. */
-enum wfad_anomaly wfad_model_guess_class(const struct wfad_model *m, const struct wfad_dataset *ds,
-					 size_t run, size_t node);
+/* The likely anomaly family (enum wfad_anomaly) of every job of ds->runs[run], written to
+ * out[0..n_nodes) (WFAD_ANOMALY_NONE when the model has no class information): the nearest
+ * class centroid of the training anomalies in feature space. One feature transform per run. */
+void wfad_model_guess_classes(const struct wfad_model *m, const struct wfad_dataset *ds, size_t run,
+			      uint8_t *out);
 
 /* Model files: magic "WFADMDL", format version, then the parts; a truncated, corrupt or
  * foreign file is WFAD_EFORMAT / WFAD_EPARSE with a message naming the file. */

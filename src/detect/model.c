@@ -437,17 +437,18 @@ enum wfad_status wfad_model_score(const struct wfad_model *m, const struct wfad_
 	return st;
 }
 
-enum wfad_anomaly wfad_model_guess_class(const struct wfad_model *m, const struct wfad_dataset *ds,
-					 size_t run, size_t node)
+void wfad_model_guess_classes(const struct wfad_model *m, const struct wfad_dataset *ds, size_t run,
+			      uint8_t *out)
 {
-	if (!m->class_centroid)
-		return WFAD_ANOMALY_NONE;
-	size_t d = wfad_features_n_cols(&m->fz);
-	float *x = malloc(ds->dag.n_nodes * d * sizeof(float));
-	if (!x)
-		return WFAD_ANOMALY_NONE;
-	enum wfad_anomaly best = WFAD_ANOMALY_NONE;
-	if (wfad_features_transform(&m->fz, ds, &run, 1, x, NULL) == WFAD_OK) {
+	size_t nodes = ds->dag.n_nodes, d = wfad_features_n_cols(&m->fz);
+	memset(out, WFAD_ANOMALY_NONE, nodes);
+	float *x = m->class_centroid ? malloc(nodes * d * sizeof(float)) : NULL;
+	if (!x || wfad_features_transform(&m->fz, ds, &run, 1, x, NULL) != WFAD_OK) {
+		free(x);
+		return;
+	}
+	/* x: [nodes x d], centroids: [WFAD_ANOMALY_COUNT x d] */
+	for (size_t i = 0; i < nodes; i++) {
 		double best_d = INFINITY;
 		for (int a = 1; a < WFAD_ANOMALY_COUNT; a++) {
 			const float *c = &m->class_centroid[(size_t)a * d];
@@ -455,15 +456,14 @@ enum wfad_anomaly wfad_model_guess_class(const struct wfad_model *m, const struc
 				continue;
 			double dist = 0;
 			for (size_t k = 0; k < d; k++) {
-				double diff = (double)x[node * d + k] - c[k];
+				double diff = (double)x[i * d + k] - c[k];
 				dist += diff * diff;
 			}
 			if (dist < best_d) {
 				best_d = dist;
-				best = (enum wfad_anomaly)a;
+				out[i] = (uint8_t)a;
 			}
 		}
 	}
 	free(x);
-	return best;
 }
