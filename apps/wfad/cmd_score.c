@@ -140,6 +140,8 @@ int cmd_score(int argc, char **argv)
 	double *scores = NULL;
 	uint8_t *flag = NULL, *cls = NULL;
 	struct host_count *hosts = NULL;
+	struct wfad_reason *reasons = NULL;
+	size_t *n_why = NULL;
 	size_t *runs = NULL;
 	if ((rc = cli_pick_dataset(&c, &ds)))
 		goto cleanup;
@@ -148,7 +150,14 @@ int cmd_score(int argc, char **argv)
 	flag = calloc(n + 1, 1);
 	cls = calloc(n + 1, 1);
 	hosts = malloc((nodes + 1) * sizeof(*hosts));
+	reasons = malloc((nodes * n_reasons + 1) * sizeof(*reasons));
+	n_why = malloc((nodes + 1) * sizeof(*n_why));
 	runs = malloc((ds->n_runs + 1) * sizeof(size_t));
+	if (!scores || !flag || !cls || !hosts || !reasons || !n_why || !runs) {
+		fprintf(stderr, "wfad score: out of memory\n");
+		rc = EXIT_DATA;
+		goto cleanup;
+	}
 	for (size_t r = 0; r < ds->n_runs; r++)
 		runs[r] = r;
 	if (wfad_model_score(&m, ds, runs, ds->n_runs, scores, &err) != WFAD_OK) {
@@ -226,12 +235,12 @@ int cmd_score(int argc, char **argv)
 				printf("  %-40s %8s %5s %-7s %-7s %s\n", "job", "score", "conf",
 				       "verdict", "fault", "why");
 		}
+		wfad_model_explain_run(&m, ds, r, &flag[r * nodes], reasons, n_reasons, n_why);
 		for (size_t i = 0; i < nodes; i++) {
 			size_t row = r * nodes + i;
 			const struct wfad_job *j = &run->jobs[i];
-			struct wfad_reason why[MAX_REASONS];
-			size_t nw =
-				flag[row] ? wfad_model_explain(&m, ds, r, i, why, n_reasons) : 0;
+			const struct wfad_reason *why = &reasons[i * n_reasons];
+			size_t nw = n_why[i];
 			double conf = wfad_model_confidence(&m, scores[row]);
 			const char *verdict = flag[row] ? "anomaly" : "normal";
 			const char *fault = flag[row] ? wfad_anomaly_name(cls[row]) : "";
@@ -293,6 +302,8 @@ cleanup:
 	free(flag);
 	free(cls);
 	free(hosts);
+	free(reasons);
+	free(n_why);
 	free(runs);
 	wfad_collection_free(&c);
 	wfad_model_free(&m);

@@ -94,6 +94,11 @@ struct wfad_reason {
  * strongest first. Returns the number written. */
 size_t wfad_model_explain(const struct wfad_model *m, const struct wfad_dataset *ds, size_t run,
 			  size_t node, struct wfad_reason *out, size_t max);
+/* The same for every job i of ds->runs[run] with which[i] != 0, sharing one feature transform:
+ * its reasons go to out[i * max ..], their number to counts[i] (0 for the jobs not asked). */
+void wfad_model_explain_run(const struct wfad_model *m, const struct wfad_dataset *ds, size_t run,
+			    const uint8_t *which, struct wfad_reason *out, size_t max,
+			    size_t *counts);
 
 /* The likely anomaly family (enum wfad_anomaly) of every job of ds->runs[run], written to
  * out[0..n_nodes) (WFAD_ANOMALY_NONE when the model has no class information): the nearest

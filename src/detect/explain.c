@@ -141,8 +141,15 @@ static size_t explain_raw(const struct wfad_model *m, const struct wfad_dataset 
 	return n;
 }
 
-size_t wfad_model_explain(const struct wfad_model *m, const struct wfad_dataset *ds, size_t run,
-			  size_t node, struct wfad_reason *out, size_t max)
+/* Feature ablation needs the detector to score rows on their own. */
+static bool uses_ablation(const struct wfad_model *m)
+{
+	return !(m->ops->flags & (WFAD_DETECTOR_RAW_TRACE | WFAD_DETECTOR_GRAPH));
+}
+
+/* Explains one job; xrun is the run's feature matrix [nodes x d] when uses_ablation(m). */
+static size_t explain_job(const struct wfad_model *m, const struct wfad_dataset *ds, size_t run,
+			  size_t node, const float *xrun, struct wfad_reason *out, size_t max)
 {
 	const struct wfad_job *job = &ds->runs[run].jobs[node];
 	const char *tname = wfad_dataset_string(ds, job->transformation);
@@ -151,17 +158,15 @@ size_t wfad_model_explain(const struct wfad_model *m, const struct wfad_dataset 
 	const struct wfad_model_tstats *ts = ti >= 0 ? &m->tstats[ti] : NULL;
 	if (max == 0)
 		return 0;
-	if (m->ops->flags & (WFAD_DETECTOR_RAW_TRACE | WFAD_DETECTOR_GRAPH) || ti < 0)
+	if (!uses_ablation(m) || ti < 0)
 		return explain_raw(m, ds, run, job, ts, tname, out, max);
 
-	size_t d = wfad_features_n_cols(&m->fz), nodes = ds->dag.n_nodes;
-	float *xrun = malloc(nodes * d * sizeof(float));
+	size_t d = wfad_features_n_cols(&m->fz);
 	float *var = malloc((d + 1) * d * sizeof(float));
 	double *sc = malloc((d + 1) * sizeof(double));
 	struct wfad_reason *cand = malloc(d * sizeof(*cand));
 	size_t n = 0;
-	if (!xrun || !var || !sc || !cand ||
-	    wfad_features_transform(&m->fz, ds, &run, 1, xrun, NULL) != WFAD_OK)
+	if (!xrun || !var || !sc || !cand)
 		goto cleanup;
 	/* Row 0: the job as it is; row 1 + c: feature c set to its transformation's median. */
 	const float *x = &xrun[node * d];
@@ -204,9 +209,47 @@ size_t wfad_model_explain(const struct wfad_model *m, const struct wfad_dataset 
 		n = 1;
 	}
 cleanup:
-	free(xrun);
 	free(var);
 	free(sc);
 	free(cand);
 	return n;
+}
+
+/* The run's feature matrix when explanations ablate features, else NULL (caller frees). */
+static float *run_features(const struct wfad_model *m, const struct wfad_dataset *ds, size_t run)
+{
+	if (!uses_ablation(m))
+		return NULL;
+	float *x = malloc(ds->dag.n_nodes * wfad_features_n_cols(&m->fz) * sizeof(float));
+	if (x && wfad_features_transform(&m->fz, ds, &run, 1, x, NULL) != WFAD_OK) {
+		free(x);
+		x = NULL;
+	}
+	return x;
+}
+
+size_t wfad_model_explain(const struct wfad_model *m, const struct wfad_dataset *ds, size_t run,
+			  size_t node, struct wfad_reason *out, size_t max)
+{
+	float *xrun = max ? run_features(m, ds, run) : NULL;
+	size_t n = explain_job(m, ds, run, node, xrun, out, max);
+	free(xrun);
+	return n;
+}
+
+void wfad_model_explain_run(const struct wfad_model *m, const struct wfad_dataset *ds, size_t run,
+			    const uint8_t *which, struct wfad_reason *out, size_t max,
+			    size_t *counts)
+{
+	size_t nodes = ds->dag.n_nodes;
+	bool any = false;
+	for (size_t i = 0; i < nodes; i++) {
+		counts[i] = 0;
+		any |= which[i] != 0;
+	}
+	float *xrun = any && max ? run_features(m, ds, run) : NULL;
+	for (size_t i = 0; i < nodes; i++)
+		if (which[i])
+			counts[i] = explain_job(m, ds, run, i, xrun, &out[i * max], max);
+	free(xrun);
 }
