@@ -363,11 +363,14 @@ enum wfad_status wfad_model_train(struct wfad_model *m, const struct wfad_model_
 		st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
 		goto cleanup;
 	}
-	/* Class centroids come from every training run that carries labels. */
-	st = wfad_jobset_build(&all, ds, train, n_train, &t.fz, err);
-	if (st != WFAD_OK)
-		goto cleanup;
-	if (gather_centroids(&t, &all.js) != WFAD_OK) {
+	/* Class centroids come from every training run that carries labels; with fit_on all
+	 * those are the fit runs, already transformed. */
+	if (n_fit != n_train) {
+		st = wfad_jobset_build(&all, ds, train, n_train, &t.fz, err);
+		if (st != WFAD_OK)
+			goto cleanup;
+	}
+	if (gather_centroids(&t, n_fit != n_train ? &all.js : &fit.js) != WFAD_OK) {
 		st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
 		goto cleanup;
 	}
