@@ -14,13 +14,6 @@
 #include "wfad/eval.h"
 #include "wfad/ingest.h"
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int fail(const char *what, const struct wfad_error *err)
 {
 	char buf[1200];
@@ -51,19 +44,19 @@ static struct timing run_detector(const char *name, const struct wfad_detector_p
 		struct wfad_error err = {0};
 		if (ops->create(p, &det) != WFAD_OK)
 			return t;
-		double t0 = now();
+		double t0 = wfad_clock_seconds();
 		if (ops->fit(det, tr, NULL, &err) != WFAD_OK) {
 			fail(name, &err);
 			ops->destroy(det);
 			return t;
 		}
-		double t1 = now();
+		double t1 = wfad_clock_seconds();
 		if (ops->score(det, te, scores, &err) != WFAD_OK) {
 			fail(name, &err);
 			ops->destroy(det);
 			return t;
 		}
-		double t2 = now();
+		double t2 = wfad_clock_seconds();
 		ops->destroy(det);
 		t.fit = t1 - t0 < t.fit ? t1 - t0 : t.fit;
 		t.score = t2 - t1 < t.score ? t2 - t1 : t.score;

@@ -30,13 +30,6 @@ static const struct entry entries[] = {
 };
 enum { N_ENTRIES = sizeof(entries) / sizeof(entries[0]) };
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int fail(const char *what, const struct wfad_error *err)
 {
 	char buf[1200];
@@ -104,11 +97,11 @@ static int run_entry(const struct entry *e, const struct sets *s, unsigned threa
 	struct wfad_error err = {0};
 	if (ops->create(&p, &det) != WFAD_OK)
 		return 1;
-	double t0 = now();
+	double t0 = wfad_clock_seconds();
 	int rc = 0;
 	if (ops->fit(det, &s->train.js, &s->valid.js, &err) != WFAD_OK)
 		rc = fail(e->detector, &err);
-	double t1 = now();
+	double t1 = wfad_clock_seconds();
 	if (!rc && ops->score(det, &s->test.js, scores, &err) != WFAD_OK)
 		rc = fail(e->detector, &err);
 	ops->destroy(det);

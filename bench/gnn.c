@@ -18,13 +18,6 @@
 #include "wfad/ingest.h"
 #include "wfad/nn.h"
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static double peak_rss_mb(void)
 {
 	struct rusage ru;
@@ -96,9 +89,9 @@ int main(int argc, char **argv)
 	struct wfad_detector *det = NULL;
 	if (ops->create(&p, &det) != WFAD_OK)
 		goto done;
-	double t0 = now();
+	double t0 = wfad_clock_seconds();
 	enum wfad_status st = ops->fit(det, &tr.js, NULL, &err);
-	double wfad_s = (now() - t0) / epochs;
+	double wfad_s = (wfad_clock_seconds() - t0) / epochs;
 	double rss_train = peak_rss_mb();
 	double *score = malloc(te.js.n * sizeof(double));
 	double wfad_auc = -1.0;
@@ -157,10 +150,10 @@ int main(int argc, char **argv)
 	if (every && wfad_jobset_build(&all, ds, every, ds->n_runs, &fz, &err) == WFAD_OK &&
 	    ops->create(&(struct wfad_detector_params){.epochs = 1, .threads = 1}, &det) ==
 		    WFAD_OK) {
-		t0 = now();
+		t0 = wfad_clock_seconds();
 		st = ops->fit(det, &all.js, NULL, &err);
 		printf("wfad   one epoch on all %zu runs (%zu rows): %.3f s, peak RSS %.0f MB%s\n",
-		       ds->n_runs, all.js.n, now() - t0, peak_rss_mb(),
+		       ds->n_runs, all.js.n, wfad_clock_seconds() - t0, peak_rss_mb(),
 		       st == WFAD_OK ? "" : " (failed)");
 		ops->destroy(det);
 	}

@@ -12,13 +12,6 @@
 
 #include "wfad/ingest.h"
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 int main(int argc, char **argv)
 {
 	const char *root = argc > 1 ? argv[1] : "../shared/data/flowbench";
@@ -34,14 +27,14 @@ int main(int argc, char **argv)
 	for (int rep = 0; rep <= 2 * repeats; rep++) {
 		struct wfad_collection c = {0};
 		opt.threads = rep <= repeats ? 1 : 0;
-		double t0 = now();
+		double t0 = wfad_clock_seconds();
 		if (wfad_load(root, &opt, &c, &err) != WFAD_OK) {
 			char buf[1200];
 			wfad_error_format(&err, buf, sizeof(buf));
 			fprintf(stderr, "ingest: %s\n", buf);
 			return 1;
 		}
-		double t = now() - t0;
+		double t = wfad_clock_seconds() - t0;
 		if (rep > 0 && rep <= repeats && t < best)
 			best = t;
 		if (rep > repeats && t < best_mt)

@@ -14,13 +14,6 @@
 #include "wfad/detect.h"
 #include "wfad/nn.h"
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 typedef void (*gemm_fn)(bool, bool, size_t, size_t, size_t, const float *, size_t, const float *,
 			size_t, float *, size_t);
 
@@ -32,11 +25,11 @@ static double gemm_rate(gemm_fn fn, bool ta, bool tb, size_t m, size_t n, size_t
 	double flops = 2.0 * (double)m * (double)n * (double)k, best = 0.0;
 	for (int rep = 0; rep < 3; rep++) {
 		size_t calls = 0;
-		double t0 = now(), t;
+		double t0 = wfad_clock_seconds(), t;
 		do {
 			fn(ta, tb, m, n, k, a, lda, b, ldb, c, n);
 			calls++;
-			t = now() - t0;
+			t = wfad_clock_seconds() - t0;
 		} while (t < budget_s / 3);
 		double rate = flops * (double)calls / t * 1e-9;
 		if (rate > best)
@@ -102,9 +95,9 @@ static double epoch_seconds(const char *name, const struct wfad_jobset *js, int 
 	struct wfad_error err = {0};
 	if (!ops || ops->create(&p, &det) != WFAD_OK)
 		return -1.0;
-	double t0 = now();
+	double t0 = wfad_clock_seconds();
 	enum wfad_status st = ops->fit(det, js, NULL, &err);
-	double t = now() - t0;
+	double t = wfad_clock_seconds() - t0;
 	ops->destroy(det);
 	if (st != WFAD_OK) {
 		fprintf(stderr, "nn: %s fit: %s\n", name, err.message);
