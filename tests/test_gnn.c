@@ -527,9 +527,24 @@ WFAD_TEST(gnn_gnnrun_classifies_1000genome_runs)
 		ytr[i] = y[sp.train[i]];
 	for (size_t i = 0; i < sp.n_valid; i++)
 		yva[i] = y[sp.valid[i]];
-	struct wfad_run_task tr = {ds, sp.train, sp.n_train, ytr, classes, n_classes};
-	struct wfad_run_task va = {ds, sp.valid, sp.n_valid, yva, classes, n_classes};
-	struct wfad_run_task te = {ds, sp.test, sp.n_test, NULL, classes, n_classes};
+	struct wfad_run_task tr = {.ds = ds,
+				   .runs = sp.train,
+				   .n_runs = sp.n_train,
+				   .y = ytr,
+				   .classes = classes,
+				   .n_classes = n_classes};
+	struct wfad_run_task va = {.ds = ds,
+				   .runs = sp.valid,
+				   .n_runs = sp.n_valid,
+				   .y = yva,
+				   .classes = classes,
+				   .n_classes = n_classes};
+	struct wfad_run_task te = {.ds = ds,
+				   .runs = sp.test,
+				   .n_runs = sp.n_test,
+				   .y = NULL,
+				   .classes = classes,
+				   .n_classes = n_classes};
 	const struct wfad_run_classifier_ops *ops = wfad_run_classifier_find("gnnrun");
 	CHECK(ops != NULL);
 	double *p1 = malloc(sp.n_test * n_classes * sizeof(double));

@@ -13,7 +13,12 @@ extern "C" {
 #endif
 
 /* The jobs a detector fits on or scores: every job of the listed runs of one dataset, with
- * their feature rows. Row r * ds->dag.n_nodes + i is DAG node i of run runs[r]. Borrowed. */
+ * their feature rows. Row r * ds->dag.n_nodes + i is DAG node i of run runs[r]. Borrowed.
+ *
+ * A joint jobset spans several datasets (workflows trained together): ds and runs are NULL,
+ * n_runs, n, x and y cover all of them, and parts[0..n_parts) are the one-dataset jobsets whose
+ * rows follow each other in x and y (parts[i].x points into x). Detectors that read the raw
+ * traces (WFAD_DETECTOR_RAW_TRACE, WFAD_DETECTOR_HOST_POOLED) take one dataset only. */
 struct wfad_jobset {
 	const struct wfad_dataset *ds;
 	const size_t *runs; /* indices into ds->runs */
@@ -23,6 +28,8 @@ struct wfad_jobset {
 	const float *x;             /* n x d, row-major; finite (the featurizer guarantees it) */
 	const uint8_t *y;           /* n labels, 1 = anomalous; NULL when unknown */
 	const char *const *columns; /* d column names (for explanations); may be NULL */
+	const struct wfad_jobset *parts; /* joint jobsets only */
+	size_t n_parts;
 };
 
 /* Knobs shared by the detectors; 0 (or 0.0) means "the detector's default". */

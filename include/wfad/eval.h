@@ -52,6 +52,19 @@ enum wfad_status wfad_jobset_build(struct wfad_jobset_owned *out, const struct w
 				   const struct wfad_featurizer *fz, struct wfad_error *err);
 void wfad_jobset_free(struct wfad_jobset_owned *o);
 
+/* A joint jobset (struct wfad_jobset's parts) over job sets of several datasets with the same
+ * feature columns: their rows copied one after the other (labels only when every part has
+ * them); the parts' runs and column names stay borrowed. WFAD_EINVAL when the columns differ. */
+struct wfad_jobset_joint {
+	struct wfad_jobset js;
+	struct wfad_jobset *parts;
+	float *x;
+	uint8_t *y;
+};
+enum wfad_status wfad_jobset_join(struct wfad_jobset_joint *out, const struct wfad_jobset *parts,
+				  size_t n_parts, struct wfad_error *err);
+void wfad_jobset_joint_free(struct wfad_jobset_joint *j); /* accepts a zeroed struct */
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,7 +9,10 @@
 extern "C" {
 #endif
 
-/* The runs a classifier fits on or predicts, with class indices when known. Borrowed. */
+/* The runs a classifier fits on or predicts, with class indices when known. Borrowed.
+ * A joint task spans several datasets (workflows trained together): ds and runs are NULL,
+ * n_runs and y cover all of them and parts[0..n_parts) are one-dataset tasks, in that order,
+ * sharing the classes. Classifiers that cannot span datasets say so with WFAD_EINVAL. */
 struct wfad_run_task {
 	const struct wfad_dataset *ds;
 	const size_t *runs;
@@ -17,6 +20,8 @@ struct wfad_run_task {
 	const uint32_t *y; /* class per run (index into classes), NULL when unknown */
 	const char *const *classes;
 	size_t n_classes;
+	const struct wfad_run_task *parts; /* joint tasks only */
+	size_t n_parts;
 };
 
 struct wfad_run_classifier {
@@ -36,7 +41,10 @@ struct wfad_run_classifier_ops {
 				    const struct wfad_run_task *task, double *proba,
 				    struct wfad_error *err);
 	void (*destroy)(struct wfad_run_classifier *c);
+	/* WFAD_RUN_CLASSIFIER_JOINT: fits and predicts joint tasks (parts) too. */
+	unsigned flags;
 };
+enum { WFAD_RUN_CLASSIFIER_JOINT = 1u << 0 };
 
 /* Registry, generated like the detectors': in an implementation file, at file scope,
  * WFAD_RUN_CLASSIFIER_REGISTER(name) declares `const struct wfad_run_classifier_ops
@@ -65,9 +73,17 @@ enum wfad_status wfad_eval_runs(const struct wfad_dataset *ds, const struct wfad
 				struct wfad_run_eval_result *results, struct wfad_error *err);
 void wfad_run_eval_result_free(struct wfad_run_eval_result *r);
 
+/* The same protocol over several workflows trained together (`--workflow all`): each
+ * dataset's runs split by its own labels, one classifier fitted on all training runs (a joint
+ * task), the metrics over all test runs; the classes are the union of the run labels. */
+enum wfad_status wfad_eval_runs_joint(const struct wfad_dataset *const *ds, size_t n_ds,
+				      const struct wfad_eval_options *o,
+				      struct wfad_run_eval_result *results, struct wfad_error *err);
+
 /* The run labels of ds in display order (normal first, then by family and magnitude);
  * returns the count; *out is malloc'ed (strings borrowed). */
 size_t wfad_run_labels(const struct wfad_dataset *ds, const char ***out);
+size_t wfad_run_labels_joint(const struct wfad_dataset *const *ds, size_t n_ds, const char ***out);
 
 #ifdef __cplusplus
 }

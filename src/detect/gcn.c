@@ -89,57 +89,28 @@ static void gcn_destroy(struct wfad_detector *det)
 	free(det);
 }
 
-/* The jobset must be whole runs of a DAG with nodes. */
-static enum wfad_status check_jobset(const struct gcn *m, const struct wfad_jobset *js,
-				     const char *what, struct wfad_error *err)
-{
-	if (!js->ds || js->ds->dag.n_nodes == 0 || js->n != js->n_runs * js->ds->dag.n_nodes)
-		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
-				      "%s: the %s rows are not whole runs of a DAG", m->name, what);
-	return WFAD_OK;
-}
-
-static enum wfad_status build_graph(const struct gcn *m, const struct wfad_dataset *ds,
-				    struct wfad_nn_graph *g, struct wfad_error *err)
-{
-	const struct wfad_dag *dag = &ds->dag;
-	enum wfad_status st = wfad_nn_graph_build(g, dag->n_nodes, dag->child_ptr, dag->child_idx,
-						  dag->parent_ptr, dag->parent_idx);
-	if (st != WFAD_OK)
-		return wfad_error_set(err, st, "", 0, 0, "%s: cannot build the DAG's adjacency",
-				      m->name);
-	return WFAD_OK;
-}
-
 static enum wfad_status gcn_fit(struct wfad_detector *det, const struct wfad_jobset *train,
 				const struct wfad_jobset *valid, struct wfad_error *err)
 {
 	struct gcn *m = (struct gcn *)det;
 	wfad_gnn_net_free(&m->net);
 	m->fitted = false;
-	enum wfad_status st = check_jobset(m, train, "training", err);
-	if (st != WFAD_OK)
-		return st;
 	if (train->n == 0 || train->d == 0)
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0, "%s: no training data", m->name);
 	if (m->task == WFAD_GNN_NODE_BCE && !train->y)
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
 				      "%s: supervised detector needs job labels", m->name);
 	bool use_valid = valid && valid->n > 0;
-	if (use_valid) {
-		if ((st = check_jobset(m, valid, "validation", err)) != WFAD_OK)
-			return st;
-		if (valid->d != train->d || valid->ds->dag.n_nodes != train->ds->dag.n_nodes ||
-		    (m->task == WFAD_GNN_NODE_BCE && !valid->y))
-			return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
-					      "%s: the validation set does not match the training "
-					      "set (columns, DAG or labels)",
-					      m->name);
-	}
-	struct wfad_nn_graph g = {0}, gv = {0};
-	if ((st = build_graph(m, train->ds, &g, err)) != WFAD_OK)
-		return st;
-	if (use_valid && valid->ds != train->ds && (st = build_graph(m, valid->ds, &gv, err)))
+	if (use_valid && (valid->d != train->d || (m->task == WFAD_GNN_NODE_BCE && !valid->y)))
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "%s: the validation set does not match the training set "
+				      "(columns or labels)",
+				      m->name);
+	struct wfad_gnn_graphs g = {0}, gv = {0};
+	enum wfad_status st = wfad_gnn_graphs_build(&g, train, m->name, err);
+	if (st == WFAD_OK && use_valid)
+		st = wfad_gnn_graphs_build(&gv, valid, m->name, err);
+	if (st != WFAD_OK)
 		goto cleanup;
 	size_t out = m->task == WFAD_GNN_NODE_MSE ? train->d : 1;
 	st = wfad_gnn_net_create(&m->net, m->task, train->d, (size_t)m->cfg.hidden, out, m->skip,
@@ -148,9 +119,9 @@ static enum wfad_status gcn_fit(struct wfad_detector *det, const struct wfad_job
 		st = wfad_error_set(err, st, "", 0, 0, "%s: out of memory", m->name);
 		goto cleanup;
 	}
-	struct wfad_gnn_data td = {&g, train->n_runs, train->x, train->y, NULL};
-	struct wfad_gnn_data vd = {gv.ptr ? &gv : &g, use_valid ? valid->n_runs : 0,
-				   use_valid ? valid->x : NULL, use_valid ? valid->y : NULL, NULL};
+	struct wfad_gnn_data td = wfad_gnn_data_of(&g, train->x, train->y, NULL);
+	struct wfad_gnn_data vd = wfad_gnn_data_of(&gv, use_valid ? valid->x : NULL,
+						   use_valid ? valid->y : NULL, NULL);
 	int epochs_run, best_epoch;
 	st = wfad_gnn_train(&m->net, m->name, &m->cfg, &td, use_valid ? &vd : NULL, NULL,
 			    &epochs_run, &best_epoch, err);
@@ -159,8 +130,8 @@ static enum wfad_status gcn_fit(struct wfad_detector *det, const struct wfad_job
 	else
 		m->fitted = true;
 cleanup:
-	wfad_nn_graph_free(&g);
-	wfad_nn_graph_free(&gv);
+	wfad_gnn_graphs_free(&g);
+	wfad_gnn_graphs_free(&gv);
 	return st;
 }
 
@@ -172,19 +143,17 @@ static enum wfad_status gcn_score(const struct wfad_detector *det, const struct 
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0, "%s: not fitted", m->name);
 	if (js->n == 0)
 		return WFAD_OK;
-	enum wfad_status st = check_jobset(m, js, "scored", err);
-	if (st != WFAD_OK)
-		return st;
 	if (js->d != m->net.d)
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
 				      "%s: fitted on %zu feature columns, asked to score %zu",
 				      m->name, m->net.d, js->d);
-	struct wfad_nn_graph g = {0};
-	if ((st = build_graph(m, js->ds, &g, err)) != WFAD_OK)
+	struct wfad_gnn_graphs g = {0};
+	enum wfad_status st = wfad_gnn_graphs_build(&g, js, m->name, err);
+	if (st != WFAD_OK)
 		return st;
-	struct wfad_gnn_data data = {&g, js->n_runs, js->x, NULL, NULL};
+	struct wfad_gnn_data data = wfad_gnn_data_of(&g, js->x, NULL, NULL);
 	st = wfad_gnn_predict(&m->net, m->name, &data, out, err);
-	wfad_nn_graph_free(&g);
+	wfad_gnn_graphs_free(&g);
 	return st;
 }
 

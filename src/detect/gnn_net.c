@@ -49,10 +49,10 @@ static void init_params(struct wfad_gnn_net *net, struct wfad_rng *rng)
 
 /* ---- activations -------------------------------------------------------------------------- */
 
-/* Activations for up to cap graphs of n nodes: R = cap * n node rows, H head rows (R for node
- * tasks, cap for graph tasks). One allocation. */
+/* Activations for up to cap graphs of up to `rows` node rows in all, H head rows (rows for
+ * node tasks, cap for graph tasks). One allocation. */
 struct gnn_act {
-	size_t cap, n, rows, head_rows;
+	size_t cap, rows, head_rows;
 	float *mem;
 	float *t[2], *z[2], *r[2], *hd[2], *mask[2]; /* [R x h] per GCN layer */
 	float *c;                                    /* head input [H x head_in] */
@@ -72,9 +72,9 @@ static void act_free(struct gnn_act *a)
 }
 
 static enum wfad_status act_alloc(struct gnn_act *a, const struct wfad_gnn_net *net, size_t cap,
-				  size_t n)
+				  size_t rows)
 {
-	*a = (struct gnn_act){.cap = cap, .n = n, .rows = cap * n};
+	*a = (struct gnn_act){.cap = cap, .rows = rows};
 	a->head_rows = net->task == WFAD_GNN_GRAPH_XENT ? cap : a->rows;
 	size_t h = net->h, R = a->rows, H = a->head_rows, hin = net->layer[2].in;
 	/* Each view rounded to 16 floats keeps them 64-byte aligned. */
@@ -113,20 +113,75 @@ static enum wfad_status act_alloc(struct gnn_act *a, const struct wfad_gnn_net *
 	return WFAD_OK;
 }
 
+/* ---- batches ------------------------------------------------------------------------------- */
+
+/* B graphs of a pass: graph b has adjacency g[b] and node rows [off[b], off[b + 1]) of the
+ * batch's stacked rows. g and off hold room for the activations' cap graphs. */
+struct gnn_batch {
+	size_t B, cap;
+	const struct wfad_nn_graph **g;
+	size_t *off;
+};
+
+static void batch_free(struct gnn_batch *bt)
+{
+	free(bt->g);
+	free(bt->off);
+	*bt = (struct gnn_batch){0};
+}
+
+static bool batch_alloc(struct gnn_batch *bt, size_t cap)
+{
+	*bt = (struct gnn_batch){.cap = cap};
+	bt->g = malloc((cap + 1) * sizeof(*bt->g));
+	bt->off = malloc((cap + 1) * sizeof(*bt->off));
+	if (!bt->g || !bt->off) {
+		batch_free(bt);
+		return false;
+	}
+	return true;
+}
+
+/* The batch of graphs idx[0..B) of data (idx NULL: graphs first .. first + B - 1). */
+static void batch_of(struct gnn_batch *bt, const struct wfad_gnn_data *data, const size_t *idx,
+		     size_t first, size_t B)
+{
+	WFAD_ASSERT(B <= bt->cap);
+	bt->B = B;
+	bt->off[0] = 0;
+	for (size_t b = 0; b < B; b++) {
+		size_t i = idx ? idx[b] : first + b;
+		bt->g[b] = data->g[i];
+		bt->off[b + 1] = bt->off[b] + (data->row0[i + 1] - data->row0[i]);
+	}
+}
+
 /* ---- forward / backward --------------------------------------------------------------------- */
 
-/* x[B * n x d] -> output [head rows x out] (in act). rng non-NULL: training (dropout). */
-static const float *forward(const struct wfad_gnn_net *net, const struct wfad_nn_graph *g,
-			    struct gnn_act *a, size_t B, const float *restrict x,
-			    struct wfad_rng *rng)
+static void propagate(const struct gnn_batch *bt, size_t h, const float *x, float *y, bool back)
 {
-	WFAD_ASSERT(B <= a->cap && g->n == a->n);
-	size_t n = g->n, R = B * n, h = net->h, d = net->d;
+	for (size_t b = 0; b < bt->B; b++) {
+		const float *xb = x + bt->off[b] * h;
+		float *yb = y + bt->off[b] * h;
+		if (back)
+			wfad_nn_graph_propagate_backward(bt->g[b], 1, h, xb, yb);
+		else
+			wfad_nn_graph_propagate(bt->g[b], 1, h, xb, yb);
+	}
+}
+
+/* x[rows x d] of the batch -> output [head rows x out] (in act). rng non-NULL: training
+ * (dropout). */
+static const float *forward(const struct wfad_gnn_net *net, const struct gnn_batch *bt,
+			    struct gnn_act *a, const float *restrict x, struct wfad_rng *rng)
+{
+	size_t B = bt->B, R = bt->off[B], h = net->h, d = net->d;
+	WFAD_ASSERT(B <= a->cap && R <= a->rows);
 	a->dropped = rng && net->dropout > 0.0f;
 	const float *in = x;
 	for (int l = 0; l < 2; l++) {
 		wfad_nn_dense_forward(&net->layer[l], R, in, a->t[l]);
-		wfad_nn_graph_propagate(g, B, h, a->t[l], a->z[l]);
+		propagate(bt, h, a->t[l], a->z[l], false);
 		wfad_nn_relu_forward(R * h, a->z[l], a->r[l]);
 		if (a->dropped) {
 			wfad_nn_dropout_mask(R * h, net->dropout, rng, a->mask[l]);
@@ -139,8 +194,13 @@ static const float *forward(const struct wfad_gnn_net *net, const struct wfad_nn
 	size_t H, hin = net->layer[2].in;
 	if (net->task == WFAD_GNN_GRAPH_XENT) {
 		H = B;
-		wfad_nn_pool_mean_forward(B, n, h, in, a->c, hin);
-		wfad_nn_pool_max_forward(B, n, h, in, a->c + h, hin, a->arg);
+		for (size_t b = 0; b < B; b++) {
+			size_t n = bt->off[b + 1] - bt->off[b];
+			const float *ib = in + bt->off[b] * h;
+			wfad_nn_pool_mean_forward(1, n, h, ib, a->c + b * hin, hin);
+			wfad_nn_pool_max_forward(1, n, h, ib, a->c + b * hin + h, hin,
+						 a->arg + b * h);
+		}
 	} else {
 		H = R;
 		for (size_t i = 0; i < R; i++) {
@@ -161,12 +221,13 @@ static const float *forward(const struct wfad_gnn_net *net, const struct wfad_nn
 	return a->o;
 }
 
-/* After a forward of the same B graphs: dout[head rows x out]; gradients accumulate into
- * net->block.grad. */
-static void backward(struct wfad_gnn_net *net, const struct wfad_nn_graph *g, struct gnn_act *a,
-		     size_t B, const float *restrict x, const float *restrict dout)
+/* After a forward of the same batch: dout[head rows x out]; gradients accumulate into
+ * net->block.grad. dx non-NULL: also the gradient of the input rows (overwritten; the skipped
+ * features' share included). */
+static void backward(struct wfad_gnn_net *net, const struct gnn_batch *bt, struct gnn_act *a,
+		     const float *restrict x, const float *restrict dout, float *restrict dx)
 {
-	size_t n = g->n, R = B * n, h = net->h, hin = net->layer[2].in;
+	size_t B = bt->B, R = bt->off[B], h = net->h, hin = net->layer[2].in, d = net->d;
 	size_t H = net->task == WFAD_GNN_GRAPH_XENT ? B : R;
 	const float *uin = a->dropped ? a->uh : a->ur;
 	memset(a->guh, 0, H * h * sizeof(float));
@@ -180,9 +241,9 @@ static void backward(struct wfad_gnn_net *net, const struct wfad_nn_graph *g, st
 	memset(a->gu, 0, H * h * sizeof(float));
 	wfad_nn_relu_backward(H * h, a->u, gur, a->gu);
 	/* The head's input gradient is formed only where it flows on: the skipped input
-	 * features need none (dense backward written out for that). */
+	 * features need none unless dx is asked for (dense backward written out for that). */
 	const struct wfad_nn_dense *l2 = &net->layer[2];
-	size_t need = net->task == WFAD_GNN_GRAPH_XENT ? hin : h;
+	size_t need = net->task == WFAD_GNN_GRAPH_XENT || dx ? hin : h;
 	wfad_nn_sum_rows(H, h, a->gu, l2->db);
 	wfad_nn_gemm(true, false, hin, h, H, a->c, hin, a->gu, h, l2->dw, h);
 	memset(a->gc, 0, H * hin * sizeof(float));
@@ -190,11 +251,23 @@ static void backward(struct wfad_gnn_net *net, const struct wfad_nn_graph *g, st
 	/* gh = gradient of the second GCN layer's output (after dropout) */
 	memset(a->gh, 0, R * h * sizeof(float));
 	if (net->task == WFAD_GNN_GRAPH_XENT) {
-		wfad_nn_pool_mean_backward(B, n, h, a->gc, hin, a->gh);
-		wfad_nn_pool_max_backward(B, n, h, a->arg, a->gc + h, hin, a->gh);
+		for (size_t b = 0; b < B; b++) {
+			size_t n = bt->off[b + 1] - bt->off[b];
+			float *gb = a->gh + bt->off[b] * h;
+			wfad_nn_pool_mean_backward(1, n, h, a->gc + b * hin, hin, gb);
+			wfad_nn_pool_max_backward(1, n, h, a->arg + b * h, a->gc + b * hin + h, hin,
+						  gb);
+		}
 	} else {
 		for (size_t i = 0; i < R; i++)
 			memcpy(a->gh + i * h, a->gc + i * hin, h * sizeof(float));
+	}
+	if (dx) {
+		memset(dx, 0, R * d * sizeof(float));
+		if (net->skip)
+			for (size_t i = 0; i < R; i++)
+				for (size_t c = 0; c < d; c++)
+					dx[i * d + c] = a->gc[i * hin + h + c];
 	}
 	for (int l = 1; l >= 0; l--) {
 		const float *gr = a->gh;
@@ -206,13 +279,13 @@ static void backward(struct wfad_gnn_net *net, const struct wfad_nn_graph *g, st
 		memset(a->gz, 0, R * h * sizeof(float));
 		wfad_nn_relu_backward(R * h, a->z[l], gr, a->gz);
 		memset(a->gt, 0, R * h * sizeof(float));
-		wfad_nn_graph_propagate_backward(g, B, h, a->gz, a->gt);
+		propagate(bt, h, a->gz, a->gt, true);
 		const float *in = l == 0 ? x : (a->dropped ? a->hd[0] : a->r[0]);
 		if (l == 1) {
 			memset(a->gh, 0, R * h * sizeof(float));
 			wfad_nn_dense_backward(&net->layer[l], R, in, a->gt, a->gh);
 		} else {
-			wfad_nn_dense_backward(&net->layer[l], R, in, a->gt, NULL);
+			wfad_nn_dense_backward(&net->layer[l], R, in, a->gt, dx);
 		}
 	}
 }
@@ -227,19 +300,21 @@ struct batch_loss {
 	float *target; /* NODE_MSE: the input rows */
 };
 
-/* Loss of one forward output over B graphs whose labels start at graph index g0 of data (or
- * come through perm when non-NULL); writes dout when non-NULL. */
+/* Loss of one forward output over the batch of graphs idx[0..B) of data; writes dout when
+ * non-NULL. */
 static double batch_loss(const struct wfad_gnn_net *net, const struct wfad_gnn_data *data,
-			 const size_t *idx, size_t B, const float *out, const float *xb,
-			 struct batch_loss *bl, float *dout)
+			 const size_t *idx, const struct gnn_batch *bt, const float *out,
+			 const float *xb, struct batch_loss *bl, float *dout)
 {
-	size_t n = data->g->n, R = B * n;
+	size_t B = bt->B, R = bt->off[B];
 	double loss;
 	switch (net->task) {
 	case WFAD_GNN_NODE_BCE:
-		for (size_t b = 0; b < B; b++)
-			for (size_t i = 0; i < n; i++)
-				bl->tb[b * n + i] = data->y_node[idx[b] * n + i] ? 1.0f : 0.0f;
+		for (size_t b = 0; b < B; b++) {
+			const uint8_t *y = data->y_node + data->row0[idx[b]];
+			for (size_t i = bt->off[b]; i < bt->off[b + 1]; i++)
+				bl->tb[i] = y[i - bt->off[b]] ? 1.0f : 0.0f;
+		}
 		loss = wfad_nn_bce_logits_forward(R, out, bl->tb, bl->pos_weight);
 		if (dout)
 			wfad_nn_bce_logits_backward(R, out, bl->tb, bl->pos_weight, dout);
@@ -263,24 +338,27 @@ static double batch_loss(const struct wfad_gnn_net *net, const struct wfad_gnn_d
 static void gather(const struct wfad_gnn_net *net, const struct wfad_gnn_data *data,
 		   const size_t *idx, size_t B, float *xb)
 {
-	size_t rows = data->g->n * net->d;
-	for (size_t b = 0; b < B; b++)
-		memcpy(xb + b * rows, data->x + idx[b] * rows, rows * sizeof(float));
+	size_t d = net->d, at = 0;
+	for (size_t b = 0; b < B; b++) {
+		size_t r0 = data->row0[idx[b]], rows = data->row0[idx[b] + 1] - r0;
+		memcpy(xb + at * d, data->x + r0 * d, rows * d * sizeof(float));
+		at += rows;
+	}
 }
 
 /* Mean validation loss (weighted like the training loss: by rows, or by class weight). */
-static double eval_loss(const struct wfad_gnn_net *net, struct gnn_act *a,
+static double eval_loss(const struct wfad_gnn_net *net, struct gnn_act *a, struct gnn_batch *bt,
 			const struct wfad_gnn_data *data, struct batch_loss *bl, size_t *idx)
 {
 	double total = 0.0, weight = 0.0;
-	size_t n = data->g->n;
 	for (size_t g0 = 0; g0 < data->n_graphs; g0 += a->cap) {
 		size_t B = data->n_graphs - g0 < a->cap ? data->n_graphs - g0 : a->cap;
 		for (size_t b = 0; b < B; b++)
 			idx[b] = g0 + b;
-		const float *xb = data->x + g0 * n * net->d;
-		const float *out = forward(net, data->g, a, B, xb, NULL);
-		double l = batch_loss(net, data, idx, B, out, xb, bl, NULL), w = (double)B;
+		batch_of(bt, data, NULL, g0, B);
+		const float *xb = data->x + data->row0[g0] * net->d;
+		const float *out = forward(net, bt, a, xb, NULL);
+		double l = batch_loss(net, data, idx, bt, out, xb, bl, NULL), w = (double)B;
 		if (net->task == WFAD_GNN_GRAPH_XENT && bl->class_w) {
 			w = 0.0;
 			for (size_t b = 0; b < B; b++)
@@ -290,6 +368,17 @@ static double eval_loss(const struct wfad_gnn_net *net, struct gnn_act *a,
 		weight += w;
 	}
 	return weight > 0.0 ? total / weight : 0.0;
+}
+
+/* Node rows of the largest graph of data. */
+static size_t largest(const struct wfad_gnn_data *data)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < data->n_graphs; i++) {
+		size_t n = data->row0[i + 1] - data->row0[i];
+		m = n > m ? n : m;
+	}
+	return m;
 }
 
 static bool all_finite(const float *v, size_t n)
@@ -315,33 +404,38 @@ enum wfad_status wfad_gnn_train(struct wfad_gnn_net *net, const char *name,
 				const struct wfad_gnn_data *valid, const float *class_w,
 				int *epochs_run, int *best_epoch, struct wfad_error *err)
 {
-	size_t n = train->g->n, N = train->n_graphs;
-	if (N == 0 || n == 0)
+	size_t N = train->n_graphs, rows = N ? train->row0[N] : 0;
+	if (N == 0 || rows == 0)
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0, "%s: no training graphs", name);
 	bool use_valid = valid && valid->n_graphs > 0;
 	struct batch_loss bl = {.pos_weight = 1.0f, .class_w = class_w};
 	if (net->task == WFAD_GNN_NODE_BCE) {
 		size_t pos = 0;
-		for (size_t i = 0; i < N * n; i++)
+		for (size_t i = 0; i < rows; i++)
 			pos += train->y_node[i] != 0;
-		if (pos == 0 || pos == N * n)
+		if (pos == 0 || pos == rows)
 			return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
 					      "%s: the training set has no %s jobs; a classifier "
 					      "needs both classes",
 					      name, pos == 0 ? "anomalous" : "normal");
-		bl.pos_weight = (float)((double)(N * n - pos) / (double)pos);
+		bl.pos_weight = (float)((double)(rows - pos) / (double)pos);
 	}
 	size_t batch = (size_t)cfg->batch < N ? (size_t)cfg->batch : N;
 	size_t cap = batch > GNN_EVAL_GRAPHS ? batch : GNN_EVAL_GRAPHS;
+	size_t n_max = largest(train);
+	if (use_valid && largest(valid) > n_max)
+		n_max = largest(valid);
 	struct gnn_act a = {0};
-	enum wfad_status st = act_alloc(&a, net, cap, n);
+	struct gnn_batch bt = {0};
+	enum wfad_status st = act_alloc(&a, net, cap, cap * n_max);
 	size_t *perm = malloc((N + cap) * sizeof(size_t));
-	float *xb = wfad_nn_alloc_floats(batch * n * net->d);
+	float *xb = wfad_nn_alloc_floats(cap * n_max * net->d);
 	float *dout = wfad_nn_alloc_floats(a.head_rows * net->out);
 	float *best = wfad_nn_alloc_floats(net->block.n);
-	bl.tb = wfad_nn_alloc_floats(cap * n);
+	bl.tb = wfad_nn_alloc_floats(cap * n_max);
 	bl.yb = malloc(cap * sizeof(uint32_t));
-	if (st != WFAD_OK || !perm || !xb || !dout || !best || !bl.tb || !bl.yb) {
+	if (st != WFAD_OK || !batch_alloc(&bt, cap) || !perm || !xb || !dout || !best || !bl.tb ||
+	    !bl.yb) {
 		st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "%s: out of memory", name);
 		goto cleanup;
 	}
@@ -365,17 +459,18 @@ enum wfad_status wfad_gnn_train(struct wfad_gnn_net *net, const char *name,
 		}
 		for (size_t b0 = 0; b0 < N; b0 += batch) {
 			size_t B = N - b0 < batch ? N - b0 : batch;
+			batch_of(&bt, train, perm + b0, 0, B);
 			gather(net, train, perm + b0, B, xb);
-			const float *out = forward(net, train->g, &a, B, xb, &rng);
-			size_t H = net->task == WFAD_GNN_GRAPH_XENT ? B : B * n;
+			const float *out = forward(net, &bt, &a, xb, &rng);
+			size_t H = net->task == WFAD_GNN_GRAPH_XENT ? B : bt.off[B];
 			memset(dout, 0, H * net->out * sizeof(float));
-			double loss = batch_loss(net, train, perm + b0, B, out, xb, &bl, dout);
+			double loss = batch_loss(net, train, perm + b0, &bt, out, xb, &bl, dout);
 			if (!isfinite(loss)) {
 				st = diverged(name, err, epoch, "the training loss", loss);
 				goto cleanup;
 			}
 			wfad_nn_block_zero_grad(&net->block);
-			backward(net, train->g, &a, B, xb, dout);
+			backward(net, &bt, &a, xb, dout, NULL);
 			double norm = wfad_nn_clip_grad_norm(&net->block, GNN_CLIP_NORM);
 			if (!isfinite(norm)) {
 				st = diverged(name, err, epoch, "the gradient norm", norm);
@@ -386,7 +481,7 @@ enum wfad_status wfad_gnn_train(struct wfad_gnn_net *net, const char *name,
 		*epochs_run = epoch;
 		bool stop = false;
 		if (use_valid) {
-			double vloss = eval_loss(net, &a, valid, &bl, vidx);
+			double vloss = eval_loss(net, &a, &bt, valid, &bl, vidx);
 			if (!isfinite(vloss)) {
 				st = diverged(name, err, epoch, "the validation loss", vloss);
 				goto cleanup;
@@ -419,6 +514,7 @@ enum wfad_status wfad_gnn_train(struct wfad_gnn_net *net, const char *name,
 	st = WFAD_OK;
 cleanup:
 	act_free(&a);
+	batch_free(&bt);
 	free(perm);
 	free(xb);
 	free(dout);
@@ -434,22 +530,27 @@ enum wfad_status wfad_gnn_predict(const struct wfad_gnn_net *net, const char *na
 				  const struct wfad_gnn_data *data, double *out,
 				  struct wfad_error *err)
 {
-	size_t n = data->g->n, N = data->n_graphs;
-	if (N == 0 || n == 0)
+	size_t N = data->n_graphs;
+	if (N == 0 || data->row0[N] == 0)
 		return WFAD_OK;
 	size_t cap = N < GNN_EVAL_GRAPHS ? N : GNN_EVAL_GRAPHS;
 	struct gnn_act a = {0};
-	if (act_alloc(&a, net, cap, n) != WFAD_OK)
+	struct gnn_batch bt = {0};
+	if (act_alloc(&a, net, cap, cap * largest(data)) != WFAD_OK || !batch_alloc(&bt, cap)) {
+		act_free(&a);
 		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "%s: out of memory", name);
+	}
 	for (size_t g0 = 0; g0 < N; g0 += cap) {
-		size_t B = N - g0 < cap ? N - g0 : cap;
-		const float *xb = data->x + g0 * n * net->d;
-		const float *o = forward(net, data->g, &a, B, xb, NULL);
+		size_t B = N - g0 < cap ? N - g0 : cap, r0 = data->row0[g0];
+		batch_of(&bt, data, NULL, g0, B);
+		size_t R = bt.off[B];
+		const float *xb = data->x + r0 * net->d;
+		const float *o = forward(net, &bt, &a, xb, NULL);
 		if (net->task == WFAD_GNN_NODE_BCE) {
-			for (size_t i = 0; i < B * n; i++)
-				out[g0 * n + i] = 1.0 / (1.0 + exp(-(double)o[i]));
+			for (size_t i = 0; i < R; i++)
+				out[r0 + i] = 1.0 / (1.0 + exp(-(double)o[i]));
 		} else if (net->task == WFAD_GNN_NODE_MSE) {
-			wfad_nn_mse_rows(B * n, net->d, o, xb, out + g0 * n);
+			wfad_nn_mse_rows(R, net->d, o, xb, out + r0);
 		} else {
 			size_t C = net->out;
 			for (size_t b = 0; b < B; b++) {
@@ -465,7 +566,8 @@ enum wfad_status wfad_gnn_predict(const struct wfad_gnn_net *net, const char *na
 		}
 	}
 	act_free(&a);
-	size_t total = net->task == WFAD_GNN_GRAPH_XENT ? N * net->out : N * n;
+	batch_free(&bt);
+	size_t total = net->task == WFAD_GNN_GRAPH_XENT ? N * net->out : data->row0[N];
 	for (size_t i = 0; i < total; i++)
 		if (!isfinite(out[i]))
 			return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
@@ -473,6 +575,70 @@ enum wfad_status wfad_gnn_predict(const struct wfad_gnn_net *net, const char *na
 					      "training range?)",
 					      name);
 	return WFAD_OK;
+}
+
+/* ---- graphs of jobsets ---------------------------------------------------------------------- */
+
+void wfad_gnn_graphs_free(struct wfad_gnn_graphs *gs)
+{
+	for (size_t i = 0; gs->dag && i < gs->n_dag; i++)
+		wfad_nn_graph_free(&gs->dag[i]);
+	free(gs->dag);
+	free(gs->g);
+	free(gs->row0);
+	*gs = (struct wfad_gnn_graphs){0};
+}
+
+enum wfad_status wfad_gnn_graphs_build(struct wfad_gnn_graphs *out, const struct wfad_jobset *js,
+				       const char *name, struct wfad_error *err)
+{
+	const struct wfad_jobset *parts = js->n_parts ? js->parts : js;
+	size_t np = js->n_parts ? js->n_parts : 1;
+	for (size_t p = 0; p < np; p++) {
+		const struct wfad_dataset *ds = parts[p].ds;
+		if (!ds || ds->dag.n_nodes == 0 || parts[p].n != parts[p].n_runs * ds->dag.n_nodes)
+			return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+					      "%s: the rows are not whole runs of a DAG", name);
+	}
+	struct wfad_gnn_graphs gs = {.n_dag = np, .n = js->n_runs};
+	gs.dag = calloc(np, sizeof(*gs.dag));
+	gs.g = malloc((js->n_runs + 1) * sizeof(*gs.g));
+	gs.row0 = malloc((js->n_runs + 1) * sizeof(*gs.row0));
+	enum wfad_status st = WFAD_ENOMEM;
+	if (!gs.dag || !gs.g || !gs.row0)
+		goto fail;
+	size_t k = 0;
+	gs.row0[0] = 0;
+	for (size_t p = 0; p < np; p++) {
+		const struct wfad_dag *dag = &parts[p].ds->dag;
+		st = wfad_nn_graph_build(&gs.dag[p], dag->n_nodes, dag->child_ptr, dag->child_idx,
+					 dag->parent_ptr, dag->parent_idx);
+		if (st != WFAD_OK)
+			goto fail;
+		for (size_t r = 0; r < parts[p].n_runs && k < js->n_runs; r++, k++) {
+			gs.g[k] = &gs.dag[p];
+			gs.row0[k + 1] = gs.row0[k] + dag->n_nodes;
+		}
+	}
+	if (k != js->n_runs || gs.row0[k] != js->n) {
+		gs.n_dag = np;
+		wfad_gnn_graphs_free(&gs);
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "%s: the parts of the jobset do not add up to its rows",
+				      name);
+	}
+	*out = gs;
+	return WFAD_OK;
+fail:
+	wfad_gnn_graphs_free(&gs);
+	return wfad_error_set(err, st, "", 0, 0, "%s: cannot build the DAG's adjacency", name);
+}
+
+struct wfad_gnn_data wfad_gnn_data_of(const struct wfad_gnn_graphs *gs, const float *x,
+				      const uint8_t *y_node, const uint32_t *y_graph)
+{
+	return (struct wfad_gnn_data){
+		gs->n, (const struct wfad_nn_graph *const *)gs->g, gs->row0, x, y_node, y_graph};
 }
 
 /* ---- model I/O ------------------------------------------------------------------------------ */

@@ -26,15 +26,35 @@ struct wfad_gnn_net {
 	struct wfad_nn_block block;
 };
 
-/* What a pass over graphs of the task reads: n_graphs graphs of g->n nodes, their features
- * x[n_graphs * n x d] and the labels of the task (node 0/1 or graph class); borrowed. */
+/* What a pass over graphs of the task reads: n_graphs graphs, graph i with adjacency g[i]
+ * and node rows [row0[i], row0[i + 1]) of x (row0[n_graphs] x d) and y_node; graphs may be of
+ * different DAGs (workflows trained together). Labels of the task: node 0/1 or graph class.
+ * Borrowed. */
 struct wfad_gnn_data {
-	const struct wfad_nn_graph *g;
 	size_t n_graphs;
+	const struct wfad_nn_graph *const *g;
+	const size_t *row0;
 	const float *x;
 	const uint8_t *y_node;   /* NODE_BCE */
 	const uint32_t *y_graph; /* GRAPH_XENT */
 };
+
+/* The graphs of a jobset's runs (one adjacency per dataset, shared by its runs) in the layout
+ * wfad_gnn_data reads. A joint jobset (parts) gives one DAG per part. */
+struct wfad_gnn_graphs {
+	struct wfad_nn_graph *dag;
+	size_t n_dag;
+	const struct wfad_nn_graph **g;
+	size_t *row0;
+	size_t n;
+};
+/* Checks that js is whole runs of DAGs with nodes (name prefixes errors), then builds. */
+enum wfad_status wfad_gnn_graphs_build(struct wfad_gnn_graphs *out, const struct wfad_jobset *js,
+				       const char *name, struct wfad_error *err);
+void wfad_gnn_graphs_free(struct wfad_gnn_graphs *gs); /* accepts a zeroed struct */
+/* The data of gs's graphs with features x and labels (either may be NULL). */
+struct wfad_gnn_data wfad_gnn_data_of(const struct wfad_gnn_graphs *gs, const float *x,
+				      const uint8_t *y_node, const uint32_t *y_graph);
 
 enum wfad_status wfad_gnn_net_create(struct wfad_gnn_net *net, enum wfad_gnn_task task, size_t d,
 				     size_t h, size_t out, bool skip, float dropout);
@@ -49,7 +69,7 @@ enum wfad_status wfad_gnn_train(struct wfad_gnn_net *net, const char *name,
 				const struct wfad_gnn_data *valid, const float *class_w,
 				int *epochs_run, int *best_epoch, struct wfad_error *err);
 
-/* Scores every node (NODE tasks: out[n_graphs * n]) or graph (GRAPH_XENT: out[n_graphs x
+/* Scores every node (NODE tasks: out[row0[n_graphs]]) or graph (GRAPH_XENT: out[n_graphs x
  * out] softmax probabilities). WFAD_ENOMEM, WFAD_EINVAL for a non-finite result. */
 enum wfad_status wfad_gnn_predict(const struct wfad_gnn_net *net, const char *name,
 				  const struct wfad_gnn_data *data, double *out,

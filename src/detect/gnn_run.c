@@ -3,6 +3,7 @@
  * class-weighted softmax cross-entropy, AdamW, early stopping on the validation runs. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "gnn_net.h"
 #include "wfad/eval.h"
@@ -10,10 +11,14 @@
 
 WFAD_RUN_CLASSIFIER_REGISTER(gnnrun);
 
+/* One featurizer per workflow it was fitted on (a joint task has several). */
 struct gnn_run {
 	struct wfad_run_classifier base;
 	struct wfad_nnd_config cfg;
-	struct wfad_featurizer fz;
+	struct wfad_featurizer *fz;
+	const char **workflow; /* borrowed from the fit datasets' names, for matching only */
+	char **names;
+	size_t n_fz;
 	struct wfad_gnn_net net;
 	bool fitted;
 };
@@ -39,10 +44,22 @@ static enum wfad_status create(const struct wfad_detector_params *p,
 		free(m);
 		return st;
 	}
-	wfad_featurizer_init(&m->fz);
 	m->base.ops = &wfad_run_classifier_gnnrun;
 	*out = &m->base;
 	return WFAD_OK;
+}
+
+static void free_featurizers(struct gnn_run *m)
+{
+	for (size_t i = 0; i < m->n_fz; i++) {
+		wfad_featurizer_free(&m->fz[i]);
+		free(m->names[i]);
+	}
+	free(m->fz);
+	free(m->names);
+	m->fz = NULL;
+	m->names = NULL;
+	m->n_fz = 0;
 }
 
 static void destroy(struct wfad_run_classifier *c)
@@ -50,21 +67,102 @@ static void destroy(struct wfad_run_classifier *c)
 	struct gnn_run *m = (struct gnn_run *)c;
 	if (!m)
 		return;
-	wfad_featurizer_free(&m->fz);
+	free_featurizers(m);
 	wfad_gnn_net_free(&m->net);
 	free(m);
 }
 
-static enum wfad_status build_graph(const struct wfad_dataset *ds, struct wfad_nn_graph *g,
-				    struct wfad_error *err)
+/* The one-dataset parts of a task (the task itself when it has none). */
+static const struct wfad_run_task *parts_of(const struct wfad_run_task *t, size_t *n)
 {
-	const struct wfad_dag *dag = &ds->dag;
-	enum wfad_status st = wfad_nn_graph_build(g, dag->n_nodes, dag->child_ptr, dag->child_idx,
-						  dag->parent_ptr, dag->parent_idx);
-	if (st != WFAD_OK)
-		return wfad_error_set(err, st, "", 0, 0,
-				      "gnnrun: cannot build the DAG's adjacency");
+	*n = t->n_parts ? t->n_parts : 1;
+	return t->n_parts ? t->parts : t;
+}
+
+/* Fits one featurizer per part of the training task (context features, standardised). */
+static enum wfad_status fit_featurizers(struct gnn_run *m, const struct wfad_run_task *train,
+					struct wfad_error *err)
+{
+	size_t np;
+	const struct wfad_run_task *parts = parts_of(train, &np);
+	m->fz = calloc(np, sizeof(*m->fz));
+	m->names = calloc(np, sizeof(*m->names));
+	if (!m->fz || !m->names)
+		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "gnnrun: out of memory");
+	m->n_fz = np;
+	for (size_t p = 0; p < np; p++) {
+		wfad_featurizer_init(&m->fz[p]);
+		if (!(m->names[p] = strdup(parts[p].ds->workflow)))
+			return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "gnnrun: out of memory");
+		enum wfad_status st =
+			wfad_features_fit(&m->fz[p], WFAD_FEATURES_CONTEXT, WFAD_NORM_STANDARD,
+					  parts[p].ds, parts[p].runs, parts[p].n_runs, err);
+		if (st != WFAD_OK)
+			return st;
+	}
 	return WFAD_OK;
+}
+
+/* The featurizer for a dataset: the only one, or the one of its workflow. */
+static const struct wfad_featurizer *featurizer_for(const struct gnn_run *m,
+						    const struct wfad_dataset *ds)
+{
+	if (m->n_fz == 1)
+		return &m->fz[0];
+	for (size_t i = 0; i < m->n_fz; i++)
+		if (wfad_workflow_name_equal(m->names[i], ds->workflow))
+			return &m->fz[i];
+	return NULL;
+}
+
+/* Features of every job of the task's runs, joined over its parts. */
+static enum wfad_status task_jobs(const struct gnn_run *m, const struct wfad_run_task *task,
+				  struct wfad_jobset_joint *out, struct wfad_error *err)
+{
+	size_t np;
+	const struct wfad_run_task *parts = parts_of(task, &np);
+	struct wfad_jobset_owned *own = calloc(np, sizeof(*own));
+	struct wfad_jobset *views = calloc(np, sizeof(*views));
+	enum wfad_status st = WFAD_OK;
+	if (!own || !views)
+		st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "gnnrun: out of memory");
+	for (size_t p = 0; st == WFAD_OK && p < np; p++) {
+		const struct wfad_featurizer *fz = featurizer_for(m, parts[p].ds);
+		if (!fz) {
+			st = wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+					    "gnnrun: not trained on workflow '%s'",
+					    parts[p].ds->workflow);
+			break;
+		}
+		st = wfad_jobset_build(&own[p], parts[p].ds, parts[p].runs, parts[p].n_runs, fz,
+				       err);
+		if (st == WFAD_OK)
+			views[p] = own[p].js;
+	}
+	if (st == WFAD_OK)
+		st = wfad_jobset_join(out, views, np, err);
+	for (size_t p = 0; own && p < np; p++)
+		wfad_jobset_free(&own[p]);
+	free(own);
+	free(views);
+	return st;
+}
+
+/* Class weights n / (C * count), 0 for a class with no training run: PyTorch's "balanced"
+ * weighting. NULL when out of memory. */
+static float *class_weights(const struct wfad_run_task *train)
+{
+	size_t C = train->n_classes;
+	float *w = calloc(C, sizeof(float));
+	if (!w)
+		return NULL;
+	for (size_t i = 0; i < train->n_runs; i++) {
+		WFAD_ASSERT(train->y[i] < C);
+		w[train->y[i]] += 1.0f;
+	}
+	for (size_t k = 0; k < C; k++)
+		w[k] = w[k] > 0.0f ? (float)((double)train->n_runs / ((double)C * w[k])) : 0.0f;
+	return w;
 }
 
 static enum wfad_status fit(struct wfad_run_classifier *c, const struct wfad_run_task *train,
@@ -72,50 +170,36 @@ static enum wfad_status fit(struct wfad_run_classifier *c, const struct wfad_run
 {
 	struct gnn_run *m = (struct gnn_run *)c;
 	wfad_gnn_net_free(&m->net);
+	free_featurizers(m);
 	m->fitted = false;
-	if (!train->y || train->n_runs == 0 || train->n_classes < 2 || train->ds->dag.n_nodes == 0)
+	if (!train->y || train->n_runs == 0 || train->n_classes < 2)
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
 				      "gnnrun needs labelled runs of a DAG and two classes");
 	bool use_valid = valid && valid->n_runs > 0 && valid->y;
-	struct wfad_jobset_owned tj = {0}, vj = {0};
-	struct wfad_nn_graph g = {0};
+	struct wfad_jobset_joint tj = {0}, vj = {0};
+	struct wfad_gnn_graphs g = {0}, gv = {0};
 	float *class_w = NULL;
-	enum wfad_status st = wfad_features_fit(&m->fz, WFAD_FEATURES_CONTEXT, WFAD_NORM_STANDARD,
-						train->ds, train->runs, train->n_runs, err);
+	enum wfad_status st = fit_featurizers(m, train, err);
+	if (st == WFAD_OK)
+		st = task_jobs(m, train, &tj, err);
+	if (st == WFAD_OK && use_valid)
+		st = task_jobs(m, valid, &vj, err);
+	if (st == WFAD_OK)
+		st = wfad_gnn_graphs_build(&g, &tj.js, "gnnrun", err);
+	if (st == WFAD_OK && use_valid)
+		st = wfad_gnn_graphs_build(&gv, &vj.js, "gnnrun", err);
 	if (st != WFAD_OK)
-		return st;
-	if ((st = wfad_jobset_build(&tj, train->ds, train->runs, train->n_runs, &m->fz, err)))
 		goto cleanup;
-	if (use_valid &&
-	    (st = wfad_jobset_build(&vj, valid->ds, valid->runs, valid->n_runs, &m->fz, err)))
-		goto cleanup;
-	if ((st = build_graph(train->ds, &g, err)) != WFAD_OK)
-		goto cleanup;
-	/* Class weights n / (C * count), 0 for a class with no training run: PyTorch's
-	 * "balanced" weighting. */
 	size_t C = train->n_classes;
-	class_w = calloc(C, sizeof(float));
-	if (!class_w) {
+	class_w = class_weights(train);
+	if (!class_w ||
+	    (st = wfad_gnn_net_create(&m->net, WFAD_GNN_GRAPH_XENT, tj.js.d, (size_t)m->cfg.hidden,
+				      C, false, m->cfg.dropout)) != WFAD_OK) {
 		st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "gnnrun: out of memory");
 		goto cleanup;
 	}
-	for (size_t i = 0; i < train->n_runs; i++) {
-		WFAD_ASSERT(train->y[i] < C);
-		class_w[train->y[i]] += 1.0f;
-	}
-	for (size_t k = 0; k < C; k++)
-		class_w[k] = class_w[k] > 0.0f
-				     ? (float)((double)train->n_runs / ((double)C * class_w[k]))
-				     : 0.0f;
-	st = wfad_gnn_net_create(&m->net, WFAD_GNN_GRAPH_XENT, tj.js.d, (size_t)m->cfg.hidden, C,
-				 false, m->cfg.dropout);
-	if (st != WFAD_OK) {
-		st = wfad_error_set(err, st, "", 0, 0, "gnnrun: out of memory");
-		goto cleanup;
-	}
-	struct wfad_gnn_data td = {&g, train->n_runs, tj.js.x, NULL, train->y};
-	struct wfad_gnn_data vd = {&g, use_valid ? valid->n_runs : 0, use_valid ? vj.js.x : NULL,
-				   NULL, use_valid ? valid->y : NULL};
+	struct wfad_gnn_data td = wfad_gnn_data_of(&g, tj.js.x, NULL, train->y);
+	struct wfad_gnn_data vd = wfad_gnn_data_of(&gv, vj.js.x, NULL, use_valid ? valid->y : NULL);
 	int epochs_run, best_epoch;
 	st = wfad_gnn_train(&m->net, "gnnrun", &m->cfg, &td, use_valid ? &vd : NULL, class_w,
 			    &epochs_run, &best_epoch, err);
@@ -124,9 +208,10 @@ static enum wfad_status fit(struct wfad_run_classifier *c, const struct wfad_run
 		wfad_gnn_net_free(&m->net);
 cleanup:
 	free(class_w);
-	wfad_nn_graph_free(&g);
-	wfad_jobset_free(&tj);
-	wfad_jobset_free(&vj);
+	wfad_gnn_graphs_free(&g);
+	wfad_gnn_graphs_free(&gv);
+	wfad_jobset_joint_free(&tj);
+	wfad_jobset_joint_free(&vj);
 	return st;
 }
 
@@ -139,18 +224,17 @@ static enum wfad_status predict(const struct wfad_run_classifier *c,
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0, "gnnrun: not fitted");
 	if (task->n_runs == 0)
 		return WFAD_OK;
-	struct wfad_jobset_owned js = {0};
-	struct wfad_nn_graph g = {0};
-	enum wfad_status st =
-		wfad_jobset_build(&js, task->ds, task->runs, task->n_runs, &m->fz, err);
+	struct wfad_jobset_joint js = {0};
+	struct wfad_gnn_graphs g = {0};
+	enum wfad_status st = task_jobs(m, task, &js, err);
 	if (st == WFAD_OK)
-		st = build_graph(task->ds, &g, err);
+		st = wfad_gnn_graphs_build(&g, &js.js, "gnnrun", err);
 	if (st == WFAD_OK) {
-		struct wfad_gnn_data data = {&g, task->n_runs, js.js.x, NULL, NULL};
+		struct wfad_gnn_data data = wfad_gnn_data_of(&g, js.js.x, NULL, NULL);
 		st = wfad_gnn_predict(&m->net, "gnnrun", &data, proba, err);
 	}
-	wfad_nn_graph_free(&g);
-	wfad_jobset_free(&js);
+	wfad_gnn_graphs_free(&g);
+	wfad_jobset_joint_free(&js);
 	return st;
 }
 
@@ -162,4 +246,5 @@ const struct wfad_run_classifier_ops wfad_run_classifier_gnnrun = {
 	.fit = fit,
 	.predict = predict,
 	.destroy = destroy,
+	.flags = WFAD_RUN_CLASSIFIER_JOINT,
 };

@@ -53,3 +53,57 @@ cleanup:
 	wfad_jobset_free(&o);
 	return st;
 }
+
+void wfad_jobset_joint_free(struct wfad_jobset_joint *j)
+{
+	if (!j)
+		return;
+	free(j->x);
+	free(j->y);
+	free(j->parts);
+	memset(j, 0, sizeof(*j));
+}
+
+enum wfad_status wfad_jobset_join(struct wfad_jobset_joint *out, const struct wfad_jobset *parts,
+				  size_t n_parts, struct wfad_error *err)
+{
+	struct wfad_jobset_joint j = {0};
+	size_t n = 0, n_runs = 0, d = n_parts ? parts[0].d : 0;
+	bool labelled = true;
+	for (size_t p = 0; p < n_parts; p++) {
+		if (parts[p].d != d)
+			return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+					      "cannot join job sets of %zu and %zu feature columns",
+					      d, parts[p].d);
+		n += parts[p].n;
+		n_runs += parts[p].n_runs;
+		labelled = labelled && parts[p].y;
+	}
+	j.x = malloc((n * d > 0 ? n * d : 1) * sizeof(float));
+	j.y = labelled ? malloc(n ? n : 1) : NULL;
+	j.parts = malloc((n_parts ? n_parts : 1) * sizeof(*j.parts));
+	if (!j.x || (labelled && !j.y) || !j.parts) {
+		wfad_jobset_joint_free(&j);
+		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
+	}
+	size_t at = 0;
+	for (size_t p = 0; p < n_parts; p++) {
+		j.parts[p] = parts[p];
+		j.parts[p].x = j.x + at * d;
+		j.parts[p].y = labelled ? j.y + at : NULL;
+		memcpy(j.x + at * d, parts[p].x, parts[p].n * d * sizeof(float));
+		if (labelled)
+			memcpy(j.y + at, parts[p].y, parts[p].n);
+		at += parts[p].n;
+	}
+	j.js = (struct wfad_jobset){.n_runs = n_runs,
+				    .n = n,
+				    .d = d,
+				    .x = j.x,
+				    .y = j.y,
+				    .columns = n_parts ? parts[0].columns : NULL,
+				    .parts = j.parts,
+				    .n_parts = n_parts};
+	*out = j;
+	return WFAD_OK;
+}

@@ -13,16 +13,25 @@ static int cmp_label(const void *x, const void *y)
 
 size_t wfad_run_labels(const struct wfad_dataset *ds, const char ***out)
 {
-	const char **l = malloc((ds->n_runs + 1) * sizeof(*l));
+	return wfad_run_labels_joint(&ds, 1, out);
+}
+
+size_t wfad_run_labels_joint(const struct wfad_dataset *const *ds, size_t n_ds, const char ***out)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < n_ds; i++)
+		total += ds[i]->n_runs;
+	const char **l = malloc((total + 1) * sizeof(*l));
 	WFAD_ASSERT(l);
 	size_t n = 0;
-	for (size_t r = 0; r < ds->n_runs; r++) {
-		bool seen = false;
-		for (size_t k = 0; k < n && !seen; k++)
-			seen = strcmp(l[k], ds->runs[r].label) == 0;
-		if (!seen)
-			l[n++] = ds->runs[r].label;
-	}
+	for (size_t i = 0; i < n_ds; i++)
+		for (size_t r = 0; r < ds[i]->n_runs; r++) {
+			bool seen = false;
+			for (size_t k = 0; k < n && !seen; k++)
+				seen = strcmp(l[k], ds[i]->runs[r].label) == 0;
+			if (!seen)
+				l[n++] = ds[i]->runs[r].label;
+		}
 	qsort(l, n, sizeof(*l), cmp_label);
 	*out = l;
 	return n;
@@ -72,81 +81,172 @@ static double macro_f1(const size_t *conf, size_t k)
 	return used ? sum / (double)used : NAN;
 }
 
+/* The runs of one seed's split of every dataset, as classifier tasks: one part per dataset
+ * (a task of its own when there is only one) with the class of each run. */
+struct split_tasks {
+	struct wfad_split *sp;
+	struct wfad_run_task *part[3]; /* train, valid, test parts */
+	uint32_t *y[3];                /* classes of all parts' runs, concatenated */
+	struct wfad_run_task task[3];
+};
+
+static void split_tasks_free(struct split_tasks *t, size_t n_ds)
+{
+	for (size_t i = 0; t->sp && i < n_ds; i++)
+		wfad_split_free(&t->sp[i]);
+	free(t->sp);
+	for (int k = 0; k < 3; k++) {
+		free(t->part[k]);
+		free(t->y[k]);
+	}
+	memset(t, 0, sizeof(*t));
+}
+
+static enum wfad_status split_tasks_build(struct split_tasks *t,
+					  const struct wfad_dataset *const *ds, size_t n_ds,
+					  unsigned seed, double tf, double vf,
+					  const char *const *classes, size_t k,
+					  struct wfad_error *err)
+{
+	memset(t, 0, sizeof(*t));
+	t->sp = calloc(n_ds, sizeof(*t->sp));
+	if (!t->sp)
+		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
+	size_t total[3] = {0, 0, 0};
+	for (size_t i = 0; i < n_ds; i++) {
+		enum wfad_status st = wfad_split_runs(ds[i], seed, tf, vf, &t->sp[i], err);
+		if (st != WFAD_OK)
+			return st;
+		total[0] += t->sp[i].n_train;
+		total[1] += t->sp[i].n_valid;
+		total[2] += t->sp[i].n_test;
+	}
+	for (int s = 0; s < 3; s++) {
+		t->part[s] = calloc(n_ds, sizeof(**t->part));
+		t->y[s] = malloc((total[s] + 1) * sizeof(**t->y));
+		if (!t->part[s] || !t->y[s])
+			return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
+		size_t at = 0;
+		for (size_t i = 0; i < n_ds; i++) {
+			const struct wfad_split *sp = &t->sp[i];
+			const size_t *runs = s == 0 ? sp->train : s == 1 ? sp->valid : sp->test;
+			size_t n = s == 0 ? sp->n_train : s == 1 ? sp->n_valid : sp->n_test;
+			for (size_t r = 0; r < n; r++)
+				t->y[s][at + r] =
+					(uint32_t)class_of(ds[i]->runs[runs[r]].label, classes, k);
+			t->part[s][i] = (struct wfad_run_task){.ds = ds[i],
+							       .runs = runs,
+							       .n_runs = n,
+							       .y = t->y[s] + at,
+							       .classes = classes,
+							       .n_classes = k};
+			at += n;
+		}
+		if (n_ds == 1)
+			t->task[s] = t->part[s][0];
+		else
+			t->task[s] = (struct wfad_run_task){.n_runs = total[s],
+							    .y = t->y[s],
+							    .classes = classes,
+							    .n_classes = k,
+							    .parts = t->part[s],
+							    .n_parts = n_ds};
+	}
+	/* The test truth is the protocol's, never the classifier's to see. */
+	for (size_t i = 0; i < n_ds; i++)
+		t->part[2][i].y = NULL;
+	t->task[2].y = NULL;
+	return WFAD_OK;
+}
+
+static bool result_alloc(struct wfad_run_eval_result *res, const char *name, unsigned seeds,
+			 const char *const *classes, size_t k)
+{
+	memset(res, 0, sizeof(*res));
+	snprintf(res->detector, sizeof(res->detector), "%s", name);
+	res->seeds = seeds;
+	res->n_classes = k;
+	res->classes = malloc(k * sizeof(char *));
+	res->confusion = calloc(k * k, sizeof(size_t));
+	double **arrays[] = {&res->accuracy, &res->macro_f1, &res->binary_accuracy,
+			     &res->binary_roc_auc, &res->fit_seconds};
+	bool ok = res->classes && res->confusion;
+	for (size_t i = 0; i < 5 && ok; i++) {
+		ok = (*arrays[i] = malloc(seeds * sizeof(double))) != NULL;
+		for (unsigned s = 0; ok && s < seeds; s++)
+			(*arrays[i])[s] = NAN;
+	}
+	if (ok)
+		memcpy(res->classes, classes, k * sizeof(char *));
+	return ok;
+}
+
 enum wfad_status wfad_eval_runs(const struct wfad_dataset *ds, const struct wfad_eval_options *o,
 				struct wfad_run_eval_result *results, struct wfad_error *err)
+{
+	return wfad_eval_runs_joint(&ds, 1, o, results, err);
+}
+
+enum wfad_status wfad_eval_runs_joint(const struct wfad_dataset *const *ds, size_t n_ds,
+				      const struct wfad_eval_options *o,
+				      struct wfad_run_eval_result *results, struct wfad_error *err)
 {
 	unsigned seeds = o->seeds ? o->seeds : 5;
 	double tf = o->train_frac > 0 ? o->train_frac : 0.6;
 	double vf = o->valid_frac > 0 ? o->valid_frac : 0.2;
 	const char **classes = NULL;
-	size_t k = wfad_run_labels(ds, &classes);
-	uint32_t *y = malloc((ds->n_runs + 1) * sizeof(*y));
-	double *proba = malloc((ds->n_runs * k + 1) * sizeof(double));
-	double *bscore = malloc((ds->n_runs + 1) * sizeof(double));
-	uint8_t *btrue = malloc(ds->n_runs + 1);
-	size_t *conf = malloc(k * k * sizeof(size_t));
+	size_t k = wfad_run_labels_joint(ds, n_ds, &classes), n_runs = 0;
+	for (size_t i = 0; i < n_ds; i++)
+		n_runs += ds[i]->n_runs;
+	double *proba = malloc((n_runs * k + 1) * sizeof(double));
+	double *bscore = malloc((n_runs + 1) * sizeof(double));
+	uint8_t *btrue = malloc(n_runs + 1);
+	size_t *conf = malloc((k * k + 1) * sizeof(size_t));
 	enum wfad_status st = WFAD_OK;
-	if (!y || !proba || !bscore || !btrue || !conf) {
+	for (size_t d = 0; d < o->n_detectors; d++)
+		memset(&results[d], 0, sizeof(results[d]));
+	if (!proba || !bscore || !btrue || !conf) {
 		st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
 		goto cleanup;
 	}
 	if (k < 2) {
 		st = wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
 				    "workflow '%s' has only one run label: nothing to classify",
-				    ds->workflow);
+				    n_ds ? ds[0]->workflow : "");
 		goto cleanup;
 	}
 	long normal = -1;
 	for (size_t c = 0; c < k; c++)
 		if (wfad_anomaly_of_label(classes[c]) == WFAD_ANOMALY_NONE)
 			normal = (long)c;
-	for (size_t r = 0; r < ds->n_runs; r++)
-		y[r] = (uint32_t)class_of(ds->runs[r].label, classes, k);
 	for (size_t d = 0; d < o->n_detectors; d++) {
-		struct wfad_run_eval_result *res = &results[d];
-		memset(res, 0, sizeof(*res));
-		snprintf(res->detector, sizeof(res->detector), "%s", o->detectors[d]);
-		res->seeds = seeds;
-		res->n_classes = k;
-		res->classes = malloc(k * sizeof(char *));
-		res->confusion = calloc(k * k, sizeof(size_t));
-		double **arrays[] = {&res->accuracy, &res->macro_f1, &res->binary_accuracy,
-				     &res->binary_roc_auc, &res->fit_seconds};
-		bool ok = res->classes && res->confusion;
-		for (size_t i = 0; i < 5 && ok; i++) {
-			ok = (*arrays[i] = malloc(seeds * sizeof(double))) != NULL;
-			for (unsigned s = 0; ok && s < seeds; s++)
-				(*arrays[i])[s] = NAN;
-		}
-		if (!ok) {
+		if (!result_alloc(&results[d], o->detectors[d], seeds, classes, k)) {
 			st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
 			goto cleanup;
 		}
-		memcpy(res->classes, classes, k * sizeof(char *));
-		if (!wfad_run_classifier_find(o->detectors[d])) {
+		const struct wfad_run_classifier_ops *ops =
+			wfad_run_classifier_find(o->detectors[d]);
+		if (!ops) {
 			st = wfad_error_set(err, WFAD_ENOTFOUND, "", 0, 0,
 					    "'%s' is not a run-level classifier (see 'wfad "
 					    "detectors')",
 					    o->detectors[d]);
 			goto cleanup;
 		}
+		if (n_ds > 1 && !(ops->flags & WFAD_RUN_CLASSIFIER_JOINT)) {
+			st = wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+					    "run classifier '%s' takes one workflow at a time; "
+					    "trained across workflows: gnnrun",
+					    ops->name);
+			goto cleanup;
+		}
 	}
 	size_t done = 0, total = (size_t)seeds * o->n_detectors;
 	for (unsigned seed = 0; seed < seeds && st == WFAD_OK; seed++) {
-		struct wfad_split sp = {0};
-		st = wfad_split_runs(ds, seed, tf, vf, &sp, err);
-		if (st != WFAD_OK)
-			break;
-		uint32_t *ytr = malloc((sp.n_train + 1) * sizeof(*ytr));
-		uint32_t *yva = malloc((sp.n_valid + 1) * sizeof(*yva));
-		for (size_t i = 0; ytr && i < sp.n_train; i++)
-			ytr[i] = y[sp.train[i]];
-		for (size_t i = 0; yva && i < sp.n_valid; i++)
-			yva[i] = y[sp.valid[i]];
-		struct wfad_run_task tr = {ds, sp.train, sp.n_train, ytr, classes, k};
-		struct wfad_run_task va = {ds, sp.valid, sp.n_valid, yva, classes, k};
-		struct wfad_run_task te = {ds, sp.test, sp.n_test, NULL, classes, k};
-		for (size_t d = 0; d < o->n_detectors && st == WFAD_OK && ytr && yva; d++) {
+		struct split_tasks t;
+		st = split_tasks_build(&t, ds, n_ds, seed, tf, vf, classes, k, err);
+		const struct wfad_run_task *tr = &t.task[0], *va = &t.task[1], *te = &t.task[2];
+		for (size_t d = 0; d < o->n_detectors && st == WFAD_OK; d++) {
 			struct wfad_run_eval_result *res = &results[d];
 			if (o->progress) {
 				char what[96];
@@ -161,22 +261,22 @@ enum wfad_status wfad_eval_runs(const struct wfad_dataset *ds, const struct wfad
 			double t0 = wfad_clock_seconds();
 			st = ops->create(&p, &c);
 			if (st == WFAD_OK)
-				st = ops->fit(c, &tr, sp.n_valid ? &va : NULL, err);
+				st = ops->fit(c, tr, va->n_runs ? va : NULL, err);
 			res->fit_seconds[seed] = wfad_clock_seconds() - t0;
 			if (st == WFAD_OK)
-				st = ops->predict(c, &te, proba, err);
+				st = ops->predict(c, te, proba, err);
 			if (c)
 				ops->destroy(c);
 			if (st != WFAD_OK)
 				break;
 			memset(conf, 0, k * k * sizeof(size_t));
-			size_t correct = 0, bcorrect = 0;
-			for (size_t i = 0; i < sp.n_test; i++) {
+			size_t correct = 0, bcorrect = 0, nt = te->n_runs;
+			for (size_t i = 0; i < nt; i++) {
 				size_t pred = 0;
 				for (size_t c2 = 1; c2 < k; c2++)
 					if (proba[i * k + c2] > proba[i * k + pred])
 						pred = c2;
-				size_t truth = y[sp.test[i]];
+				size_t truth = t.y[2][i];
 				conf[truth * k + pred]++;
 				res->confusion[truth * k + pred]++;
 				correct += pred == truth;
@@ -185,19 +285,14 @@ enum wfad_status wfad_eval_runs(const struct wfad_dataset *ds, const struct wfad
 				btrue[i] = bt;
 				bscore[i] = normal >= 0 ? 1 - proba[i * k + (size_t)normal] : 0;
 			}
-			res->accuracy[seed] = sp.n_test ? (double)correct / (double)sp.n_test : NAN;
+			res->accuracy[seed] = nt ? (double)correct / (double)nt : NAN;
 			res->macro_f1[seed] = macro_f1(conf, k);
-			res->binary_accuracy[seed] =
-				sp.n_test ? (double)bcorrect / (double)sp.n_test : NAN;
+			res->binary_accuracy[seed] = nt ? (double)bcorrect / (double)nt : NAN;
 			res->binary_roc_auc[seed] =
-				normal >= 0 ? wfad_metrics_roc_auc(bscore, btrue, sp.n_test) : NAN;
+				normal >= 0 ? wfad_metrics_roc_auc(bscore, btrue, nt) : NAN;
 			done++;
 		}
-		if (!ytr || !yva)
-			st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
-		free(ytr);
-		free(yva);
-		wfad_split_free(&sp);
+		split_tasks_free(&t, n_ds);
 	}
 	if (o->progress && st == WFAD_OK)
 		o->progress(o->progress_user, "done", total, total);
@@ -206,7 +301,6 @@ cleanup:
 		for (size_t d = 0; d < o->n_detectors; d++)
 			wfad_run_eval_result_free(&results[d]);
 	free(classes);
-	free(y);
 	free(proba);
 	free(bscore);
 	free(btrue);
