@@ -50,8 +50,9 @@ int cli_check_detector(const char *name);
 /* The one dataset of c, or EXIT_USAGE listing the workflows when there are several. */
 int cli_pick_dataset(const struct wfad_collection *c, const struct wfad_dataset **out);
 /* The run-level task of wfad eval. */
-int cli_eval_runs(const struct wfad_dataset *ds, const struct wfad_eval_options *o,
-		  const char *format);
+/* wfad eval --task run over ds[0..n_ds) (several: trained jointly, named workflow). */
+int cli_eval_runs(const struct wfad_dataset *const *ds, size_t n_ds, const char *workflow,
+		  const struct wfad_eval_options *o, const char *format);
 
 /* Prints " mean ± std" (or " n/a") padded to width visible characters. */
 void cli_stat_cell(const double *v, unsigned n, int width);

@@ -36,7 +36,15 @@ static void put_stat_json(const char *name, const double *v, unsigned n, bool co
 	printf("}");
 }
 
-static void print_job_results(const struct wfad_dataset *ds, const struct wfad_eval_options *o,
+static void put_csv_stat(struct wfad_stat s)
+{
+	if (s.n)
+		printf("%.6f,%.6f\n", s.mean, s.std);
+	else
+		printf(",\n");
+}
+
+static void print_job_results(const char *workflow, const struct wfad_eval_options *o,
 			      const struct wfad_eval_result *res, const char *format)
 {
 	static const char *const fit_names[] = {"all", "normal"};
@@ -44,7 +52,7 @@ static void print_job_results(const struct wfad_dataset *ds, const struct wfad_e
 		printf("{\"workflow\": \"%s\", \"task\": \"job\", \"split\": \"run\", \"seeds\": "
 		       "%u, "
 		       "\"features\": \"%s\", \"fit_on\": \"%s\", \"results\": [",
-		       ds->workflow, o->seeds, wfad_feature_set_name(o->features),
+		       workflow, o->seeds, wfad_feature_set_name(o->features),
 		       fit_names[o->fit_on]);
 		for (size_t k = 0; k < o->n_detectors; k++) {
 			const struct wfad_eval_result *r = &res[k];
@@ -57,6 +65,17 @@ static void print_job_results(const struct wfad_dataset *ds, const struct wfad_e
 			put_stat_json("f1", r->f1, r->seeds, true);
 			put_stat_json("fit_seconds", r->fit_seconds, r->seeds, true);
 			put_stat_json("score_seconds", r->score_seconds, r->seeds, true);
+			put_stat_json("accuracy", r->accuracy, r->seeds, true);
+			if (r->n_parts) {
+				printf(", \"per_workflow\": {");
+				for (size_t i = 0; i < r->n_parts; i++) {
+					printf("%s\"%s\": {", i ? ", " : "", r->part_names[i]);
+					put_stat_json("roc_auc", r->part_roc_auc + i * r->seeds,
+						      r->seeds, false);
+					printf("}");
+				}
+				printf("}");
+			}
 			printf("}");
 		}
 		printf("\n]}\n");
@@ -76,25 +95,30 @@ static void print_job_results(const struct wfad_dataset *ds, const struct wfad_e
 				 {"recall", r->recall},
 				 {"f1", r->f1},
 				 {"fit_seconds", r->fit_seconds},
-				 {"score_seconds", r->score_seconds}};
+				 {"score_seconds", r->score_seconds},
+				 {"accuracy", r->accuracy}};
 			for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 				struct wfad_stat s = wfad_stat_of(m[i].v, r->seeds);
-				printf("%s,%s,%s,%s,%u,%s,", ds->workflow, r->detector,
+				printf("%s,%s,%s,%s,%u,%s,", workflow, r->detector,
 				       wfad_feature_set_name(o->features), fit_names[o->fit_on],
 				       r->seeds, m[i].name);
-				if (s.n)
-					printf("%.6f,%.6f\n", s.mean, s.std);
-				else
-					printf(",\n");
+				put_csv_stat(s);
+			}
+			for (size_t i = 0; i < r->n_parts; i++) {
+				printf("%s,%s,%s,%s,%u,roc_auc,", r->part_names[i], r->detector,
+				       wfad_feature_set_name(o->features), fit_names[o->fit_on],
+				       r->seeds);
+				put_csv_stat(
+					wfad_stat_of(r->part_roc_auc + i * r->seeds, r->seeds));
 			}
 		}
 		return;
 	}
 	printf("%s: job level, split by run 60/20/20 stratified by label, %u seeds, features %s, "
 	       "fit on %s runs\n",
-	       ds->workflow, o->seeds, wfad_feature_set_name(o->features), fit_names[o->fit_on]);
-	printf("%-10s %-15s %-15s %-15s %-15s %8s %8s\n", "detector", "ROC-AUC", "AP", "P@k",
-	       "F1@threshold", "fit s", "score s");
+	       workflow, o->seeds, wfad_feature_set_name(o->features), fit_names[o->fit_on]);
+	printf("%-10s %-15s %-15s %-15s %-15s %-15s %8s %8s\n", "detector", "ROC-AUC", "AP", "P@k",
+	       "F1@threshold", "acc@threshold", "fit s", "score s");
 	for (size_t k = 0; k < o->n_detectors; k++) {
 		const struct wfad_eval_result *r = &res[k];
 		printf("%-10s", r->detector);
@@ -102,8 +126,14 @@ static void print_job_results(const struct wfad_dataset *ds, const struct wfad_e
 		cli_stat_cell(r->average_precision, r->seeds, 15);
 		cli_stat_cell(r->precision_at_k, r->seeds, 15);
 		cli_stat_cell(r->f1, r->seeds, 15);
+		cli_stat_cell(r->accuracy, r->seeds, 15);
 		printf(" %8.2f %8.2f\n", wfad_stat_of(r->fit_seconds, r->seeds).mean,
 		       wfad_stat_of(r->score_seconds, r->seeds).mean);
+		for (size_t i = 0; i < r->n_parts; i++) {
+			printf("  %-20s ROC-AUC", r->part_names[i]);
+			cli_stat_cell(r->part_roc_auc + i * r->seeds, r->seeds, 15);
+			putchar('\n');
+		}
 	}
 }
 
@@ -171,7 +201,9 @@ int cmd_eval(int argc, char **argv)
 		   *norm = "minmax", *fit_on = "all", *seeds = "5", *task = "job",
 		   *format = "table", *threads = "0";
 	const struct cli_option options[] = {
-		{"workflow", 'w', "NAME", "the workflow to evaluate", &workflow},
+		{"workflow", 'w', "NAME",
+		 "the workflow to evaluate; 'all': every workflow of PATH trained together",
+		 &workflow},
 		{"detector", 'd', "LIST", "detectors, comma-separated (see 'wfad detectors')",
 		 &detectors},
 		{"features", 0, "SET", "delays, rich (default) or context", &features},
@@ -232,6 +264,24 @@ int cmd_eval(int argc, char **argv)
 			return rc;
 		}
 	}
+	bool joint = workflow && strcmp(workflow, "all") == 0;
+	for (size_t k = 0; joint && k < o.n_detectors; k++) {
+		const struct wfad_detector_ops *d = wfad_detector_find(names[k]);
+		const struct wfad_run_classifier_ops *rc_ops = wfad_run_classifier_find(names[k]);
+		bool ok = run_task ? rc_ops && (rc_ops->flags & WFAD_RUN_CLASSIFIER_JOINT)
+				   : !(d->flags &
+				       (WFAD_DETECTOR_RAW_TRACE | WFAD_DETECTOR_HOST_POOLED));
+		if (!ok) {
+			fprintf(stderr,
+				"wfad eval: '%s' reads one workflow at a time; --workflow all "
+				"takes %s\n",
+				names[k],
+				run_task ? "gnnrun or gbdt"
+					 : "detectors on job features (not hostz, zscore)");
+			free(list);
+			return EXIT_USAGE;
+		}
+	}
 	o.seeds = (unsigned)n_seeds;
 	o.params.threads = (unsigned)atoi(threads);
 	if (isatty(2)) {
@@ -239,7 +289,7 @@ int cmd_eval(int argc, char **argv)
 	}
 	struct wfad_collection c = {0};
 	struct wfad_load_options lo = {
-		.workflow = workflow, .dag_path = dag, .threads = o.params.threads};
+		.workflow = joint ? NULL : workflow, .dag_path = dag, .threads = o.params.threads};
 	struct wfad_error err;
 	wfad_error_clear(&err);
 	if (wfad_load(pos[0], &lo, &c, &err) != WFAD_OK) {
@@ -247,23 +297,30 @@ int cmd_eval(int argc, char **argv)
 		free(list);
 		return EXIT_DATA;
 	}
-	const struct wfad_dataset *ds;
-	if ((rc = cli_pick_dataset(&c, &ds))) {
+	const struct wfad_dataset *one, *const *ds = &one;
+	size_t n_ds = 1;
+	if (joint) {
+		ds = (const struct wfad_dataset *const *)c.items;
+		n_ds = c.count;
+	} else if ((rc = cli_pick_dataset(&c, &one))) {
 		wfad_collection_free(&c);
 		free(list);
 		return rc;
 	}
+	const char *name = n_ds == 1 ? ds[0]->workflow : "all";
 	if (run_task) {
-		rc = cli_eval_runs(ds, &o, format);
+		rc = cli_eval_runs(ds, n_ds, name, &o, format);
 	} else {
 		struct wfad_eval_result *res = calloc(o.n_detectors, sizeof(*res));
-		if (wfad_eval_jobs(ds, &o, res, &err) != WFAD_OK) {
+		enum wfad_status st = n_ds == 1 ? wfad_eval_jobs(ds[0], &o, res, &err)
+						: wfad_eval_jobs_joint(ds, n_ds, &o, res, &err);
+		if (st != WFAD_OK) {
 			if (o.progress)
 				fputc('\n', stderr);
 			cli_error(&err);
 			rc = EXIT_DATA;
 		} else {
-			print_job_results(ds, &o, res, format);
+			print_job_results(name, &o, res, format);
 		}
 		for (size_t k = 0; k < o.n_detectors; k++)
 			wfad_eval_result_free(&res[k]);

@@ -16,13 +16,13 @@ static void stat_json(const char *name, const double *v, unsigned n)
 		printf("null, \"std\": null}");
 }
 
-int cli_eval_runs(const struct wfad_dataset *ds, const struct wfad_eval_options *o,
-		  const char *format)
+int cli_eval_runs(const struct wfad_dataset *const *ds, size_t n_ds, const char *workflow,
+		  const struct wfad_eval_options *o, const char *format)
 {
 	struct wfad_run_eval_result *res = calloc(o->n_detectors, sizeof(*res));
 	struct wfad_error err;
 	wfad_error_clear(&err);
-	if (!res || wfad_eval_runs(ds, o, res, &err) != WFAD_OK) {
+	if (!res || wfad_eval_runs_joint(ds, n_ds, o, res, &err) != WFAD_OK) {
 		cli_error(&err);
 		free(res);
 		return EXIT_DATA;
@@ -31,7 +31,7 @@ int cli_eval_runs(const struct wfad_dataset *ds, const struct wfad_eval_options 
 		printf("{\"workflow\": \"%s\", \"task\": \"run\", \"split\": \"run\", \"seeds\": "
 		       "%u, "
 		       "\"results\": [",
-		       ds->workflow, o->seeds);
+		       workflow, o->seeds);
 		for (size_t d = 0; d < o->n_detectors; d++) {
 			const struct wfad_run_eval_result *r = &res[d];
 			printf("%s\n  {\"detector\": \"%s\"", d ? "," : "", r->detector);
@@ -68,8 +68,7 @@ int cli_eval_runs(const struct wfad_dataset *ds, const struct wfad_eval_options 
 				 {"fit_seconds", r->fit_seconds}};
 			for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 				struct wfad_stat s = wfad_stat_of(m[i].v, r->seeds);
-				printf("%s,%s,%u,%s,", ds->workflow, r->detector, r->seeds,
-				       m[i].name);
+				printf("%s,%s,%u,%s,", workflow, r->detector, r->seeds, m[i].name);
 				if (s.n)
 					printf("%.6f,%.6f\n", s.mean, s.std);
 				else
@@ -78,7 +77,7 @@ int cli_eval_runs(const struct wfad_dataset *ds, const struct wfad_eval_options 
 		}
 	} else {
 		printf("%s: run level, split by run 60/20/20 stratified by label, %u seeds\n",
-		       ds->workflow, o->seeds);
+		       workflow, o->seeds);
 		printf("%-10s %-15s %-15s %-15s %-15s %8s\n", "detector", "accuracy", "macro-F1",
 		       "binary acc", "binary AUC", "fit s");
 		for (size_t d = 0; d < o->n_detectors; d++) {

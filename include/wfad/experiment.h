@@ -31,6 +31,11 @@ struct wfad_eval_result {
 	double *precision, *recall, *f1; /* at the model's automatic threshold */
 	double *fit_seconds, *score_seconds;
 	double *threshold;
+	double *accuracy; /* share of test jobs right at the threshold */
+	/* Joint evaluations: ROC-AUC per workflow, part_roc_auc[part * seeds + seed]. */
+	size_t n_parts;
+	const char **part_names; /* borrowed from the datasets */
+	double *part_roc_auc;
 };
 
 struct wfad_stat {
@@ -46,6 +51,22 @@ struct wfad_stat wfad_stat_of(const double *v, size_t n);
 enum wfad_status wfad_eval_jobs(const struct wfad_dataset *ds, const struct wfad_eval_options *o,
 				struct wfad_eval_result *results, struct wfad_error *err);
 void wfad_eval_result_free(struct wfad_eval_result *r);
+
+/* The job-level protocol over several workflows trained together (`--workflow all`): per
+ * seed each dataset's runs are split by its own labels and featurised by a featurizer fitted
+ * on its own training runs (features are per job and workflow-agnostic); one detector fits
+ * the joint training jobs (struct wfad_jobset's parts), its threshold is the best F1 on the
+ * joint validation jobs, and the metrics cover all test jobs, with ROC-AUC per workflow too.
+ * Detectors that read raw traces take one workflow only (WFAD_EINVAL). */
+enum wfad_status wfad_eval_jobs_joint(const struct wfad_dataset *const *ds, size_t n_ds,
+				      const struct wfad_eval_options *o,
+				      struct wfad_eval_result *results, struct wfad_error *err);
+
+/* For evaluators: allocates r's per-seed arrays (NaN-filled); false when out of memory. */
+bool wfad_eval_result_alloc(struct wfad_eval_result *r, const char *name, unsigned seeds);
+/* Records seed's metrics of scores against y (n test jobs) with the model's threshold. */
+void wfad_eval_record(struct wfad_eval_result *r, unsigned seed, const double *scores,
+		      const uint8_t *y, size_t n, double threshold);
 
 #ifdef __cplusplus
 }

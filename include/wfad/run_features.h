@@ -9,6 +9,8 @@ extern "C" {
 #endif
 
 enum { WFAD_RUN_STATS = 6 }; /* runtime, stage_in, stage_out, queue, cpu time, wms delay */
+/* The last columns of a row (host pooling, makespan) mean the same in every workflow. */
+enum { WFAD_RUN_SHARED_COLS = 9 };
 
 /* Fitted statistics: the medians of each delay per transformation over the training runs.
  * Caller-owned; zero it, fit, free (accepts a zeroed struct). */

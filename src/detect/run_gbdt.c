@@ -8,14 +8,25 @@
 #include "wfad/run_features.h"
 #include "wfad/runlevel.h"
 
+/* One run featurizer per workflow fitted on. A joint model's columns: JOINT_SHARED
+ * workflow-agnostic ones (host pooling, makespan, and per delay the largest and the mean of
+ * the per-transformation mean log ratios and the largest job log ratio), then each
+ * workflow's own per-transformation block, missing (NaN) for the runs of other workflows. */
 struct run_gbdt {
 	struct wfad_run_classifier base;
 	struct wfad_detector_params p;
-	struct wfad_run_featurizer rf;
+	struct wfad_run_featurizer *rf;
+	char **names;
+	size_t n_rf;
+	bool joint;
+	size_t *block0; /* joint: first column of each workflow's block */
+	size_t cols;
 	BoosterHandle booster;
 	int best_iter;
 	size_t n_classes;
 };
+
+enum { TAIL = WFAD_RUN_SHARED_COLS, JOINT_SHARED = TAIL + 3 * WFAD_RUN_STATS };
 
 enum { DEFAULT_ROUNDS = 300, PATIENCE = 25 };
 
@@ -40,7 +51,13 @@ static void destroy(struct wfad_run_classifier *c)
 		return;
 	if (g->booster)
 		XGBoosterFree(g->booster);
-	wfad_run_featurizer_free(&g->rf);
+	for (size_t i = 0; i < g->n_rf; i++) {
+		wfad_run_featurizer_free(&g->rf[i]);
+		free(g->names[i]);
+	}
+	free(g->rf);
+	free(g->names);
+	free(g->block0);
 	free(g);
 }
 
@@ -50,18 +67,95 @@ static enum wfad_status xgb_error(struct wfad_error *err, const char *what)
 			      XGBGetLastError());
 }
 
+/* The one-dataset parts of a task (the task itself when it has none). */
+static const struct wfad_run_task *parts_of(const struct wfad_run_task *t, size_t *n)
+{
+	*n = t->n_parts ? t->n_parts : 1;
+	return t->n_parts ? t->parts : t;
+}
+
+static long featurizer_of(const struct run_gbdt *g, const struct wfad_dataset *ds)
+{
+	if (!g->joint)
+		return 0;
+	for (size_t i = 0; i < g->n_rf; i++)
+		if (wfad_workflow_name_equal(g->names[i], ds->workflow))
+			return (long)i;
+	return -1;
+}
+
+/* Joint row: the shared columns from one workflow's row f (its n_tr transformations), then
+ * f's per-transformation block at block0; every other column missing. */
+static void joint_row(const struct run_gbdt *g, const float *f, size_t n_tr, size_t block0,
+		      float *o)
+{
+	for (size_t c = 0; c < g->cols; c++)
+		o[c] = NAN;
+	size_t nb = n_tr * WFAD_RUN_STATS * 2;
+	memcpy(o, f + nb, TAIL * sizeof(float));
+	for (size_t s = 0; s < WFAD_RUN_STATS; s++) {
+		double top = -INFINITY, sum = 0, jmax = -INFINITY;
+		size_t n = 0;
+		for (size_t t = 0; t < n_tr; t++) {
+			float mean = f[(t * WFAD_RUN_STATS + s) * 2],
+			      mx = f[(t * WFAD_RUN_STATS + s) * 2 + 1];
+			if (isnan(mean))
+				continue;
+			top = fmax(top, mean);
+			jmax = fmax(jmax, mx);
+			sum += mean;
+			n++;
+		}
+		o[TAIL + 3 * s] = n ? (float)top : NAN;
+		o[TAIL + 3 * s + 1] = n ? (float)(sum / (double)n) : NAN;
+		o[TAIL + 3 * s + 2] = n ? (float)jmax : NAN;
+	}
+	memcpy(o + block0, f, nb * sizeof(float));
+}
+
+/* Features of a task's runs: x[n_runs x g->cols]. */
+static enum wfad_status features(const struct run_gbdt *g, const struct wfad_run_task *t, float *x,
+				 struct wfad_error *err)
+{
+	size_t np, at = 0;
+	const struct wfad_run_task *parts = parts_of(t, &np);
+	for (size_t p = 0; p < np; p++) {
+		long k = featurizer_of(g, parts[p].ds);
+		if (k < 0)
+			return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+					      "gbdt: not trained on workflow '%s'",
+					      parts[p].ds->workflow);
+		const struct wfad_run_featurizer *rf = &g->rf[k];
+		size_t cols = wfad_run_featurizer_n_cols(rf), n = parts[p].n_runs;
+		float *f = g->joint ? malloc((n * cols + 1) * sizeof(float)) : x + at * cols;
+		if (!f || wfad_run_features_transform(rf, parts[p].ds, parts[p].runs, n, f)) {
+			if (g->joint)
+				free(f);
+			return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
+		}
+		for (size_t r = 0; g->joint && r < n; r++)
+			joint_row(g, f + r * cols, rf->n_tr, g->block0[k], x + (at + r) * g->cols);
+		if (g->joint)
+			free(f);
+		at += n;
+	}
+	return WFAD_OK;
+}
+
 /* Features (and labels) of a task as an XGBoost matrix. */
 static enum wfad_status matrix(const struct run_gbdt *g, const struct wfad_run_task *t,
 			       DMatrixHandle *out, struct wfad_error *err)
 {
-	size_t cols = wfad_run_featurizer_n_cols(&g->rf);
+	size_t cols = g->cols;
 	float *x = malloc((t->n_runs * cols + 1) * sizeof(float));
 	float *y = malloc((t->n_runs + 1) * sizeof(float));
 	enum wfad_status st = WFAD_OK;
-	if (!x || !y || wfad_run_features_transform(&g->rf, t->ds, t->runs, t->n_runs, x)) {
+	if (!x || !y) {
 		st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
 		goto cleanup;
 	}
+	if ((st = features(g, t, x, err)) != WFAD_OK)
+		goto cleanup;
 	if (XGDMatrixCreateFromMat(x, t->n_runs, cols, NAN, out) != 0) {
 		st = xgb_error(err, "matrix");
 		goto cleanup;
@@ -78,6 +172,33 @@ cleanup:
 	free(x);
 	free(y);
 	return st;
+}
+
+/* One run featurizer per part of the training task and the column layout. */
+static enum wfad_status fit_featurizers(struct run_gbdt *g, const struct wfad_run_task *train,
+					struct wfad_error *err)
+{
+	size_t np;
+	const struct wfad_run_task *parts = parts_of(train, &np);
+	g->joint = train->n_parts > 0;
+	g->rf = calloc(np, sizeof(*g->rf));
+	g->names = calloc(np, sizeof(*g->names));
+	g->block0 = calloc(np, sizeof(*g->block0));
+	if (!g->rf || !g->names || !g->block0)
+		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
+	g->n_rf = np;
+	g->cols = g->joint ? JOINT_SHARED : 0;
+	for (size_t p = 0; p < np; p++) {
+		if (!(g->names[p] = strdup(parts[p].ds->workflow)) ||
+		    wfad_run_features_fit(&g->rf[p], parts[p].ds, parts[p].runs, parts[p].n_runs) !=
+			    WFAD_OK)
+			return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
+		size_t cols = wfad_run_featurizer_n_cols(&g->rf[p]);
+		WFAD_ASSERT(cols >= TAIL);
+		g->block0[p] = g->cols;
+		g->cols += g->joint ? cols - TAIL : cols;
+	}
+	return WFAD_OK;
 }
 
 static enum wfad_status set_params(struct run_gbdt *g, size_t n_classes, struct wfad_error *err)
@@ -114,8 +235,8 @@ static enum wfad_status fit(struct wfad_run_classifier *c, const struct wfad_run
 	enum wfad_status st = WFAD_OK;
 	if (!train->y || train->n_runs == 0)
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0, "gbdt needs labelled runs");
-	if (wfad_run_features_fit(&g->rf, train->ds, train->runs, train->n_runs) != WFAD_OK)
-		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
+	if ((st = fit_featurizers(g, train, err)) != WFAD_OK)
+		return st;
 	st = matrix(g, train, &dtrain, err);
 	if (st == WFAD_OK && valid && valid->n_runs)
 		st = matrix(g, valid, &dvalid, err);
@@ -198,4 +319,5 @@ const struct wfad_run_classifier_ops wfad_run_classifier_gbdt = {
 	.fit = fit,
 	.predict = predict,
 	.destroy = destroy,
+	.flags = WFAD_RUN_CLASSIFIER_JOINT,
 };

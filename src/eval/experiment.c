@@ -38,17 +38,22 @@ void wfad_eval_result_free(struct wfad_eval_result *r)
 	free(r->fit_seconds);
 	free(r->score_seconds);
 	free(r->threshold);
+	free(r->accuracy);
+	free(r->part_roc_auc);
+	free(r->part_names);
 	memset(r, 0, sizeof(*r));
 }
 
-static bool result_alloc(struct wfad_eval_result *r, const char *name, unsigned seeds)
+bool wfad_eval_result_alloc(struct wfad_eval_result *r, const char *name, unsigned seeds)
 {
 	memset(r, 0, sizeof(*r));
 	snprintf(r->detector, sizeof(r->detector), "%s", name);
 	r->seeds = seeds;
-	double **arrays[] = {
-		&r->roc_auc, &r->average_precision, &r->precision_at_k, &r->precision, &r->recall,
-		&r->f1,      &r->fit_seconds,       &r->score_seconds,  &r->threshold};
+	double **arrays[] = {&r->roc_auc,        &r->average_precision,
+			     &r->precision_at_k, &r->precision,
+			     &r->recall,         &r->f1,
+			     &r->fit_seconds,    &r->score_seconds,
+			     &r->threshold,      &r->accuracy};
 	for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) {
 		*arrays[i] = malloc(seeds * sizeof(double));
 		if (!*arrays[i])
@@ -57,6 +62,27 @@ static bool result_alloc(struct wfad_eval_result *r, const char *name, unsigned 
 			(*arrays[i])[s] = NAN;
 	}
 	return true;
+}
+
+void wfad_eval_record(struct wfad_eval_result *r, unsigned seed, const double *scores,
+		      const uint8_t *y, size_t n, double threshold)
+{
+	size_t pos = 0;
+	for (size_t i = 0; i < n; i++)
+		pos += y[i] != 0;
+	r->roc_auc[seed] = wfad_metrics_roc_auc(scores, y, n);
+	r->average_precision[seed] = wfad_metrics_average_precision(scores, y, n);
+	r->precision_at_k[seed] = wfad_metrics_precision_at_k(scores, y, n, pos);
+	struct wfad_prf prf = wfad_metrics_prf(scores, y, n, threshold);
+	/* Without anomalous test jobs recall and F1 are undefined. */
+	r->precision[seed] = prf.flagged ? prf.precision : NAN;
+	r->recall[seed] = pos ? prf.recall : NAN;
+	r->f1[seed] = pos ? prf.f1 : NAN;
+	r->threshold[seed] = threshold;
+	size_t right = 0;
+	for (size_t i = 0; i < n; i++)
+		right += (scores[i] >= threshold) == (y[i] != 0);
+	r->accuracy[seed] = n ? (double)right / (double)n : NAN;
 }
 
 enum wfad_status wfad_eval_jobs(const struct wfad_dataset *ds, const struct wfad_eval_options *o,
@@ -70,7 +96,7 @@ enum wfad_status wfad_eval_jobs(const struct wfad_dataset *ds, const struct wfad
 	uint8_t *y = NULL;
 	size_t nodes = ds->dag.n_nodes;
 	for (size_t k = 0; k < o->n_detectors; k++) {
-		if (!result_alloc(&results[k], o->detectors[k], seeds)) {
+		if (!wfad_eval_result_alloc(&results[k], o->detectors[k], seeds)) {
 			st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
 			goto cleanup;
 		}
@@ -102,10 +128,9 @@ enum wfad_status wfad_eval_jobs(const struct wfad_dataset *ds, const struct wfad
 		if (st != WFAD_OK)
 			break;
 		size_t n = sp.n_test * nodes;
-		size_t pos = 0;
 		for (size_t r = 0; r < sp.n_test; r++)
 			for (size_t i = 0; i < nodes; i++)
-				pos += (y[r * nodes + i] = ds->runs[sp.test[r]].jobs[i].label);
+				y[r * nodes + i] = ds->runs[sp.test[r]].jobs[i].label;
 		for (size_t k = 0; k < o->n_detectors && st == WFAD_OK; k++) {
 			if (o->progress) {
 				char what[96];
@@ -131,17 +156,7 @@ enum wfad_status wfad_eval_jobs(const struct wfad_dataset *ds, const struct wfad
 				struct wfad_eval_result *r = &results[k];
 				r->fit_seconds[seed] = t1 - t0;
 				r->score_seconds[seed] = t2 - t1;
-				r->roc_auc[seed] = wfad_metrics_roc_auc(scores, y, n);
-				r->average_precision[seed] =
-					wfad_metrics_average_precision(scores, y, n);
-				r->precision_at_k[seed] =
-					wfad_metrics_precision_at_k(scores, y, n, pos);
-				struct wfad_prf prf = wfad_metrics_prf(scores, y, n, m.threshold);
-				/* Without anomalous test jobs recall and F1 are undefined. */
-				r->precision[seed] = prf.flagged ? prf.precision : NAN;
-				r->recall[seed] = pos ? prf.recall : NAN;
-				r->f1[seed] = pos ? prf.f1 : NAN;
-				r->threshold[seed] = m.threshold;
+				wfad_eval_record(r, seed, scores, y, n, m.threshold);
 			}
 			wfad_model_free(&m);
 			done++;

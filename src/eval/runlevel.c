@@ -236,7 +236,7 @@ enum wfad_status wfad_eval_runs_joint(const struct wfad_dataset *const *ds, size
 		if (n_ds > 1 && !(ops->flags & WFAD_RUN_CLASSIFIER_JOINT)) {
 			st = wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
 					    "run classifier '%s' takes one workflow at a time; "
-					    "trained across workflows: gnnrun",
+					    "trained across workflows: gnnrun, gbdt",
 					    ops->name);
 			goto cleanup;
 		}

@@ -12,6 +12,7 @@ static const enum wfad_field stat_fields[WFAD_RUN_STATS] = {
 	WFAD_F_QUEUE_DELAY, WFAD_F_CPU_TIME,       WFAD_F_WMS_DELAY,
 };
 enum { HOST_COLS = 8 };
+_Static_assert(HOST_COLS + 1 == WFAD_RUN_SHARED_COLS, "shared columns: host pooling, makespan");
 
 void wfad_run_featurizer_free(struct wfad_run_featurizer *rf)
 {
