@@ -62,7 +62,8 @@ enum {
 	WFAD_DETECTOR_RAW_TRACE = 1u << 2,   /* reads the raw trace (ds) rather than x */
 	WFAD_DETECTOR_HOST_POOLED = 1u << 3, /* pools evidence over the jobs of a host in a run */
 	WFAD_DETECTOR_GRAPH = 1u << 4,       /* scores depend on the run's DAG (rows must be whole
-					      * runs); explanations use raw-trace reasons */
+					      * runs); explanations: gradient x input when the
+					      * detector has `gradient`, else raw-trace reasons */
 };
 
 struct wfad_detector_ops {
@@ -91,6 +92,11 @@ struct wfad_detector_ops {
 	enum wfad_status (*update)(struct wfad_detector *det, const struct wfad_jobset *train,
 				   const struct wfad_jobset *valid, int epochs,
 				   struct wfad_error *err);
+	/* Optional (graph detectors; NULL: explanations use raw-trace reasons): the gradient of
+	 * the score of row `node` of js, one run (js->n_runs == 1), in logit units, with respect
+	 * to every feature of every job of that run: grad[js->n x js->d]. */
+	enum wfad_status (*gradient)(const struct wfad_detector *det, const struct wfad_jobset *js,
+				     size_t node, float *grad, struct wfad_error *err);
 };
 
 /* Registry (src/detect/registry.c is generated from WFAD_DETECTOR_REGISTER lines). */

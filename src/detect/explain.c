@@ -1,7 +1,9 @@
 /* Explanations: which features drove a job's score. Feature-based detectors: ablation (set one
  * feature to the median of the job's transformation in training, rescore, the score drop is the
- * contribution). Detectors reading the raw trace: robust z of the raw delays against the same
- * per-transformation statistics. Reasons name raw values and typical values in seconds. */
+ * contribution). Graph detectors with gradients: gradient x (input - typical) over the job's
+ * and its parents' features. Detectors reading the raw trace: robust z of the raw delays
+ * against the same per-transformation statistics. Reasons name raw values and typical values
+ * in seconds. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +149,68 @@ static bool uses_ablation(const struct wfad_model *m)
 	return !(m->ops->flags & (WFAD_DETECTOR_RAW_TRACE | WFAD_DETECTOR_GRAPH));
 }
 
+/* Graph detectors with input gradients: gradient x (input - typical) over the job and its
+ * parents. */
+static bool uses_gradient(const struct wfad_model *m)
+{
+	return (m->ops->flags & WFAD_DETECTOR_GRAPH) && m->ops->gradient;
+}
+
+/* Gradient x (x - typical) of the job's logit for every feature of the job itself and of its
+ * parents (each row against its own transformation's median row): the first-order estimate
+ * of how much the score would drop were that feature typical. */
+static size_t explain_gradient(const struct wfad_model *m, const struct wfad_dataset *ds,
+			       size_t run, size_t node, const float *xrun, struct wfad_reason *out,
+			       size_t max)
+{
+	const struct wfad_dag *dag = &ds->dag;
+	size_t d = wfad_features_n_cols(&m->fz), nodes = dag->n_nodes;
+	size_t np = dag->parent_ptr[node + 1] - dag->parent_ptr[node];
+	float *grad = malloc((nodes * d + 1) * sizeof(float));
+	struct wfad_reason *cand = malloc(((np + 1) * d + 1) * sizeof(*cand));
+	size_t n = 0;
+	struct wfad_jobset js = {
+		.ds = ds, .runs = &run, .n_runs = 1, .n = nodes, .d = d, .x = xrun};
+	if (!grad || !cand || m->ops->gradient(m->det, &js, node, grad, NULL) != WFAD_OK)
+		goto cleanup;
+	for (size_t k = 0; k <= np; k++) {
+		size_t row = k == 0 ? node : dag->parent_idx[dag->parent_ptr[node] + k - 1];
+		const struct wfad_job *job = &ds->runs[run].jobs[row];
+		const char *tname = wfad_dataset_string(ds, job->transformation);
+		long ti = wfad_model_find_tstats(m, tname);
+		if (ti < 0)
+			continue;
+		const float *x = &xrun[row * d], *typ = &m->tcol_median[(size_t)ti * d];
+		for (size_t c = 0; c < d; c++) {
+			double contribution = (double)grad[row * d + c] * (double)(x[c] - typ[c]);
+			if (!(contribution > 0))
+				continue;
+			struct wfad_reason *r = &cand[n++];
+			const char *col = wfad_features_column_name(&m->fz, c);
+			r->feature_value = x[c];
+			r->feature_typical = typ[c];
+			describe(r, col, column_stat(col), job, &m->tstats[ti], tname,
+				 wfad_dataset_string(ds, job->host));
+			r->contribution = contribution;
+			if (k > 0) {
+				char text[sizeof(r->text)];
+				snprintf(text, sizeof(text), "parent %.40s: %.140s",
+					 dag->node_ids[row], r->text);
+				memcpy(r->text, text, sizeof(text));
+				snprintf(text, sizeof(r->feature), "parent.%.50s", r->feature);
+				memcpy(r->feature, text, sizeof(r->feature));
+			}
+		}
+	}
+	qsort(cand, n, sizeof(*cand), cmp_reason);
+	n = n > max ? max : n;
+	memcpy(out, cand, n * sizeof(*cand));
+cleanup:
+	free(grad);
+	free(cand);
+	return n;
+}
+
 /* Explains one job; xrun is the run's feature matrix [nodes x d] when uses_ablation(m). */
 static size_t explain_job(const struct wfad_model *m, const struct wfad_dataset *ds, size_t run,
 			  size_t node, const float *xrun, struct wfad_reason *out, size_t max)
@@ -158,6 +222,11 @@ static size_t explain_job(const struct wfad_model *m, const struct wfad_dataset 
 	const struct wfad_model_tstats *ts = ti >= 0 ? &m->tstats[ti] : NULL;
 	if (max == 0)
 		return 0;
+	if (uses_gradient(m) && xrun) {
+		size_t n = explain_gradient(m, ds, run, node, xrun, out, max);
+		if (n > 0)
+			return n;
+	}
 	if (!uses_ablation(m) || ti < 0)
 		return explain_raw(m, ds, run, job, ts, tname, out, max);
 
@@ -218,7 +287,7 @@ cleanup:
 /* The run's feature matrix when explanations ablate features, else NULL (caller frees). */
 static float *run_features(const struct wfad_model *m, const struct wfad_dataset *ds, size_t run)
 {
-	if (!uses_ablation(m))
+	if (!uses_ablation(m) && !uses_gradient(m))
 		return NULL;
 	float *x = malloc(ds->dag.n_nodes * wfad_features_n_cols(&m->fz) * sizeof(float));
 	if (x && wfad_features_transform(&m->fz, ds, &run, 1, x, NULL) != WFAD_OK) {

@@ -157,6 +157,24 @@ static enum wfad_status gcn_score(const struct wfad_detector *det, const struct 
 	return st;
 }
 
+static enum wfad_status gcn_gradient(const struct wfad_detector *det, const struct wfad_jobset *js,
+				     size_t node, float *grad, struct wfad_error *err)
+{
+	const struct gcn *m = (const struct gcn *)det;
+	if (!m->fitted || js->n_runs != 1 || js->d != m->net.d)
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "%s: gradients need a fitted model and one run", m->name);
+	struct wfad_gnn_graphs g = {0};
+	enum wfad_status st = wfad_gnn_graphs_build(&g, js, m->name, err);
+	if (st != WFAD_OK)
+		return st;
+	st = wfad_gnn_input_gradient(&m->net, g.g[0], js->x, node, grad);
+	wfad_gnn_graphs_free(&g);
+	if (st != WFAD_OK)
+		return wfad_error_set(err, st, "", 0, 0, "%s: cannot compute gradients", m->name);
+	return WFAD_OK;
+}
+
 static enum wfad_status gcn_save(const struct wfad_detector *det, FILE *f)
 {
 	const struct gcn *m = (const struct gcn *)det;
@@ -216,6 +234,7 @@ const struct wfad_detector_ops wfad_detector_gcn = {
 	.save = gcn_save,
 	.load = gcn_load,
 	.destroy = gcn_destroy,
+	.gradient = gcn_gradient,
 };
 
 const struct wfad_detector_ops wfad_detector_gcnplain = {
@@ -228,6 +247,7 @@ const struct wfad_detector_ops wfad_detector_gcnplain = {
 	.save = gcn_save,
 	.load = gcnplain_load,
 	.destroy = gcn_destroy,
+	.gradient = gcn_gradient,
 };
 
 const struct wfad_detector_ops wfad_detector_gcnae = {

@@ -577,6 +577,45 @@ enum wfad_status wfad_gnn_predict(const struct wfad_gnn_net *net, const char *na
 	return WFAD_OK;
 }
 
+/* ---- input gradients ---------------------------------------------------------------------- */
+
+enum wfad_status wfad_gnn_input_gradient(const struct wfad_gnn_net *net,
+					 const struct wfad_nn_graph *g, const float *x, size_t node,
+					 float *dx)
+{
+	if (net->task != WFAD_GNN_NODE_BCE || node >= g->n)
+		return WFAD_EINVAL;
+	/* A scratch copy: the backward pass accumulates parameter gradients, which the scoring
+	 * net (shared, const) must not see. */
+	struct wfad_gnn_net tmp;
+	enum wfad_status st =
+		wfad_gnn_net_create(&tmp, net->task, net->d, net->h, net->out, net->skip, 0.0f);
+	struct gnn_act a = {0};
+	struct gnn_batch bt = {0};
+	float *dout = wfad_nn_alloc_floats(g->n);
+	if (st == WFAD_OK &&
+	    (act_alloc(&a, &tmp, 1, g->n) != WFAD_OK || !batch_alloc(&bt, 1) || !dout))
+		st = WFAD_ENOMEM;
+	if (st == WFAD_OK) {
+		memcpy(tmp.block.param, net->block.param, net->block.n * sizeof(float));
+		wfad_nn_block_zero_grad(&tmp.block);
+		bt.B = 1;
+		bt.g[0] = g;
+		bt.off[0] = 0;
+		bt.off[1] = g->n;
+		forward(&tmp, &bt, &a, x, NULL);
+		memset(dout, 0, g->n * sizeof(float));
+		dout[node] = 1.0f;
+		backward(&tmp, &bt, &a, x, dout, dx);
+	}
+	free(dout);
+	act_free(&a);
+	batch_free(&bt);
+	if (tmp.block.param)
+		wfad_gnn_net_free(&tmp);
+	return st;
+}
+
 /* ---- graphs of jobsets ---------------------------------------------------------------------- */
 
 void wfad_gnn_graphs_free(struct wfad_gnn_graphs *gs)

@@ -75,6 +75,13 @@ enum wfad_status wfad_gnn_predict(const struct wfad_gnn_net *net, const char *na
 				  const struct wfad_gnn_data *data, double *out,
 				  struct wfad_error *err);
 
+/* NODE_BCE nets: dx[g->n x d] = the gradient of node `node`'s logit with respect to every
+ * input feature x[g->n x d] of one graph (no dropout). WFAD_ENOMEM, WFAD_EINVAL for
+ * another task. */
+enum wfad_status wfad_gnn_input_gradient(const struct wfad_gnn_net *net,
+					 const struct wfad_nn_graph *g, const float *x, size_t node,
+					 float *dx);
+
 /* Blob: u32 magic, u32 version, u32 task, u32 skip, u32 d, h, out, u64 parameter count, f32
  * parameters. load creates net:
  * WFAD_EFORMAT (magic, version), WFAD_EPARSE (truncated or inconsistent), WFAD_ENOMEM. */
