@@ -647,3 +647,58 @@ WFAD_TEST(gnn_gcn_input_gradient_matches_finite_differences)
 	wfad_featurizer_free(&fz);
 	wfad_collection_free(&c);
 }
+
+/* gcn warm start (the active-learning loop's update): more epochs move the scores, the same
+ * update from the same state gives the same bits, and a refused update leaves the model. */
+WFAD_TEST(gnn_gcn_update_warm_starts)
+{
+	struct wfad_collection c = {0};
+	struct wfad_error err = {0};
+	struct wfad_load_options lo = {.workflow = "eht_imaging", .threads = 1};
+	CHECK_OK(wfad_load("tests/data/flowbench-mini", &lo, &c, &err), &err);
+	if (c.count != 1)
+		return;
+	const struct wfad_dataset *ds = c.items[0];
+	size_t runs[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+	struct wfad_featurizer fz;
+	wfad_featurizer_init(&fz);
+	CHECK_OK(wfad_features_fit(&fz, WFAD_FEATURES_CONTEXT, WFAD_NORM_STANDARD, ds, runs, 10,
+				   &err),
+		 &err);
+	struct wfad_jobset_owned a = {0}, b = {0};
+	CHECK_OK(wfad_jobset_build(&a, ds, runs, 5, &fz, &err), &err);
+	CHECK_OK(wfad_jobset_build(&b, ds, runs, 10, &fz, &err), &err);
+	const struct wfad_detector_ops *ops = wfad_detector_find("gcn");
+	CHECK(ops->update != NULL);
+	struct wfad_detector *det[2] = {NULL, NULL};
+	double *s0 = malloc(b.js.n * sizeof(double)), *s1 = malloc(b.js.n * sizeof(double));
+	double *s2 = malloc(b.js.n * sizeof(double));
+	for (int k = 0; k < 2; k++) {
+		CHECK_INT(ops->create(&(struct wfad_detector_params){.seed = 4, .epochs = 10},
+				      &det[k]),
+			  WFAD_OK);
+		CHECK_OK(ops->fit(det[k], &a.js, NULL, &err), &err);
+	}
+	CHECK_OK(ops->score(det[0], &b.js, s0, &err), &err);
+	CHECK_INT(ops->update(det[0], &b.js, NULL, 0, &err), WFAD_EINVAL);
+	CHECK_OK(ops->score(det[0], &b.js, s1, &err), &err);
+	CHECK(memcmp(s0, s1, b.js.n * sizeof(double)) == 0);
+	for (int k = 0; k < 2; k++)
+		CHECK_OK(ops->update(det[k], &b.js, NULL, 3, &err), &err);
+	CHECK_OK(ops->score(det[0], &b.js, s1, &err), &err);
+	CHECK_OK(ops->score(det[1], &b.js, s2, &err), &err);
+	CHECK(memcmp(s1, s2, b.js.n * sizeof(double)) == 0);
+	double moved = 0;
+	for (size_t i = 0; i < b.js.n; i++)
+		moved = fmax(moved, fabs(s1[i] - s0[i]));
+	CHECK(moved > 1e-4);
+	for (int k = 0; k < 2; k++)
+		ops->destroy(det[k]);
+	free(s0);
+	free(s1);
+	free(s2);
+	wfad_jobset_free(&a);
+	wfad_jobset_free(&b);
+	wfad_featurizer_free(&fz);
+	wfad_collection_free(&c);
+}

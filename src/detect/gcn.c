@@ -89,12 +89,11 @@ static void gcn_destroy(struct wfad_detector *det)
 	free(det);
 }
 
-static enum wfad_status gcn_fit(struct wfad_detector *det, const struct wfad_jobset *train,
-				const struct wfad_jobset *valid, struct wfad_error *err)
+/* Checks train/valid against the detector; builds their graphs. */
+static enum wfad_status prepare(const struct gcn *m, const struct wfad_jobset *train,
+				const struct wfad_jobset *valid, struct wfad_gnn_graphs *g,
+				struct wfad_gnn_graphs *gv, struct wfad_error *err)
 {
-	struct gcn *m = (struct gcn *)det;
-	wfad_gnn_net_free(&m->net);
-	m->fitted = false;
 	if (train->n == 0 || train->d == 0)
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0, "%s: no training data", m->name);
 	if (m->task == WFAD_GNN_NODE_BCE && !train->y)
@@ -106,10 +105,21 @@ static enum wfad_status gcn_fit(struct wfad_detector *det, const struct wfad_job
 				      "%s: the validation set does not match the training set "
 				      "(columns or labels)",
 				      m->name);
-	struct wfad_gnn_graphs g = {0}, gv = {0};
-	enum wfad_status st = wfad_gnn_graphs_build(&g, train, m->name, err);
+	enum wfad_status st = wfad_gnn_graphs_build(g, train, m->name, err);
 	if (st == WFAD_OK && use_valid)
-		st = wfad_gnn_graphs_build(&gv, valid, m->name, err);
+		st = wfad_gnn_graphs_build(gv, valid, m->name, err);
+	return st;
+}
+
+static enum wfad_status gcn_fit(struct wfad_detector *det, const struct wfad_jobset *train,
+				const struct wfad_jobset *valid, struct wfad_error *err)
+{
+	struct gcn *m = (struct gcn *)det;
+	wfad_gnn_net_free(&m->net);
+	m->fitted = false;
+	bool use_valid = valid && valid->n > 0;
+	struct wfad_gnn_graphs g = {0}, gv = {0};
+	enum wfad_status st = prepare(m, train, valid, &g, &gv, err);
 	if (st != WFAD_OK)
 		goto cleanup;
 	size_t out = m->task == WFAD_GNN_NODE_MSE ? train->d : 1;
@@ -130,6 +140,33 @@ static enum wfad_status gcn_fit(struct wfad_detector *det, const struct wfad_job
 	else
 		m->fitted = true;
 cleanup:
+	wfad_gnn_graphs_free(&g);
+	wfad_gnn_graphs_free(&gv);
+	return st;
+}
+
+static enum wfad_status gcn_update(struct wfad_detector *det, const struct wfad_jobset *train,
+				   const struct wfad_jobset *valid, int epochs,
+				   struct wfad_error *err)
+{
+	struct gcn *m = (struct gcn *)det;
+	if (!m->fitted)
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "%s: a warm start needs a fitted model", m->name);
+	if (train->d != m->net.d)
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "%s: fitted on %zu feature columns, asked to update on %zu",
+				      m->name, m->net.d, train->d);
+	bool use_valid = valid && valid->n > 0;
+	struct wfad_gnn_graphs g = {0}, gv = {0};
+	enum wfad_status st = prepare(m, train, valid, &g, &gv, err);
+	if (st == WFAD_OK) {
+		struct wfad_gnn_data td = wfad_gnn_data_of(&g, train->x, train->y, NULL);
+		struct wfad_gnn_data vd = wfad_gnn_data_of(&gv, use_valid ? valid->x : NULL,
+							   use_valid ? valid->y : NULL, NULL);
+		st = wfad_gnn_update(&m->net, m->name, &m->cfg, epochs, &td, use_valid ? &vd : NULL,
+				     NULL, err);
+	}
 	wfad_gnn_graphs_free(&g);
 	wfad_gnn_graphs_free(&gv);
 	return st;
@@ -234,6 +271,7 @@ const struct wfad_detector_ops wfad_detector_gcn = {
 	.save = gcn_save,
 	.load = gcn_load,
 	.destroy = gcn_destroy,
+	.update = gcn_update,
 	.gradient = gcn_gradient,
 };
 
@@ -247,6 +285,7 @@ const struct wfad_detector_ops wfad_detector_gcnplain = {
 	.save = gcn_save,
 	.load = gcnplain_load,
 	.destroy = gcn_destroy,
+	.update = gcn_update,
 	.gradient = gcn_gradient,
 };
 
@@ -261,4 +300,5 @@ const struct wfad_detector_ops wfad_detector_gcnae = {
 	.save = gcn_save,
 	.load = gcnae_load,
 	.destroy = gcn_destroy,
+	.update = gcn_update,
 };

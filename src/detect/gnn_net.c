@@ -398,11 +398,13 @@ static enum wfad_status diverged(const char *name, struct wfad_error *err, int e
 			      name, epoch, what, isnan(value) ? "NaN" : "infinite");
 }
 
-enum wfad_status wfad_gnn_train(struct wfad_gnn_net *net, const char *name,
-				const struct wfad_nnd_config *cfg,
-				const struct wfad_gnn_data *train,
-				const struct wfad_gnn_data *valid, const float *class_w,
-				int *epochs_run, int *best_epoch, struct wfad_error *err)
+/* The training loop: `epochs` epochs from the current weights (init: fresh ones from seed),
+ * shuffles and dropout drawn from seed. */
+static enum wfad_status train_loop(struct wfad_gnn_net *net, const char *name,
+				   const struct wfad_nnd_config *cfg, int epochs, bool init,
+				   uint64_t seed, const struct wfad_gnn_data *train,
+				   const struct wfad_gnn_data *valid, const float *class_w,
+				   int *epochs_run, int *best_epoch, struct wfad_error *err)
 {
 	size_t N = train->n_graphs, rows = N ? train->row0[N] : 0;
 	if (N == 0 || rows == 0)
@@ -441,8 +443,9 @@ enum wfad_status wfad_gnn_train(struct wfad_gnn_net *net, const char *name,
 	}
 	size_t *vidx = perm + N;
 	struct wfad_rng rng;
-	wfad_rng_seed(&rng, cfg->seed);
-	init_params(net, &rng);
+	wfad_rng_seed(&rng, seed);
+	if (init)
+		init_params(net, &rng);
 	struct wfad_nn_adamw opt;
 	wfad_nn_adamw_init(&opt, (float)cfg->lr, (float)cfg->weight_decay);
 	for (size_t i = 0; i < N; i++)
@@ -451,7 +454,7 @@ enum wfad_status wfad_gnn_train(struct wfad_gnn_net *net, const char *name,
 	int bad = 0, epoch;
 	*best_epoch = 0;
 	*epochs_run = 0;
-	for (epoch = 1; epoch <= cfg->epochs; epoch++) {
+	for (epoch = 1; epoch <= epochs; epoch++) {
 		for (size_t i = N - 1; i > 0; i--) {
 			size_t j = (size_t)wfad_rng_below(&rng, i + 1), t = perm[i];
 			perm[i] = perm[j];
@@ -496,7 +499,7 @@ enum wfad_status wfad_gnn_train(struct wfad_gnn_net *net, const char *name,
 			}
 		}
 		if (cfg->progress)
-			cfg->progress(cfg->progress_user, (size_t)epoch, (size_t)cfg->epochs);
+			cfg->progress(cfg->progress_user, (size_t)epoch, (size_t)epochs);
 		if (stop)
 			break;
 	}
@@ -521,6 +524,43 @@ cleanup:
 	free(best);
 	free(bl.tb);
 	free(bl.yb);
+	return st;
+}
+
+enum wfad_status wfad_gnn_train(struct wfad_gnn_net *net, const char *name,
+				const struct wfad_nnd_config *cfg,
+				const struct wfad_gnn_data *train,
+				const struct wfad_gnn_data *valid, const float *class_w,
+				int *epochs_run, int *best_epoch, struct wfad_error *err)
+{
+	return train_loop(net, name, cfg, cfg->epochs, true, cfg->seed, train, valid, class_w,
+			  epochs_run, best_epoch, err);
+}
+
+enum wfad_status wfad_gnn_update(struct wfad_gnn_net *net, const char *name,
+				 const struct wfad_nnd_config *cfg, int epochs,
+				 const struct wfad_gnn_data *train,
+				 const struct wfad_gnn_data *valid, const float *class_w,
+				 struct wfad_error *err)
+{
+	if (epochs < 1)
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "%s: a warm start needs at least one epoch, not %d", name,
+				      epochs);
+	float *saved = wfad_nn_alloc_floats(net->block.n);
+	if (!saved)
+		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "%s: out of memory", name);
+	memcpy(saved, net->block.param, net->block.n * sizeof(float));
+	/* A shuffle that differs from update to update (the labelled set grows) yet is fixed by
+	 * the seed. */
+	size_t rows = train->n_graphs ? train->row0[train->n_graphs] : 0;
+	uint64_t seed = cfg->seed ^ (0x9e3779b97f4a7c15ull * (uint64_t)(rows + 1));
+	int epochs_run, best_epoch;
+	enum wfad_status st = train_loop(net, name, cfg, epochs, false, seed, train, valid, class_w,
+					 &epochs_run, &best_epoch, err);
+	if (st != WFAD_OK)
+		memcpy(net->block.param, saved, net->block.n * sizeof(float));
+	free(saved);
 	return st;
 }
 

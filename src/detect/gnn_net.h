@@ -69,6 +69,14 @@ enum wfad_status wfad_gnn_train(struct wfad_gnn_net *net, const char *name,
 				const struct wfad_gnn_data *valid, const float *class_w,
 				int *epochs_run, int *best_epoch, struct wfad_error *err);
 
+/* Warm start: `epochs` more epochs from the current weights (valid, may be NULL, picks which
+ * of those epochs' weights are kept). On failure the weights are left as they were. */
+enum wfad_status wfad_gnn_update(struct wfad_gnn_net *net, const char *name,
+				 const struct wfad_nnd_config *cfg, int epochs,
+				 const struct wfad_gnn_data *train,
+				 const struct wfad_gnn_data *valid, const float *class_w,
+				 struct wfad_error *err);
+
 /* Scores every node (NODE tasks: out[row0[n_graphs]]) or graph (GRAPH_XENT: out[n_graphs x
  * out] softmax probabilities). WFAD_ENOMEM, WFAD_EINVAL for a non-finite result. */
 enum wfad_status wfad_gnn_predict(const struct wfad_gnn_net *net, const char *name,
