@@ -48,6 +48,31 @@ static double epoch_macs(size_t rows, size_t graphs, size_t nnz, size_t d, size_
 	return 2.0 * dense_fwd + dense_dx + 2.0 * prop;               /* fwd, dW, dX; S fwd+bwd */
 }
 
+/* GFLOP/s of wfad_nn_gemm on 1024 x 1024 x 1024, one thread: this machine's practical peak
+ * for the dense layers' kernel (the best of three). */
+static double gemm_roof(void)
+{
+	size_t k = 1024;
+	float *a = wfad_nn_alloc_floats(k * k), *b = wfad_nn_alloc_floats(k * k);
+	float *c = wfad_nn_alloc_floats(k * k);
+	double best = 0.0;
+	for (size_t i = 0; a && b && i < k * k; i++) {
+		a[i] = (float)(i % 7) * 0.1f;
+		b[i] = (float)(i % 5) * 0.1f;
+	}
+	for (int rep = 0; a && b && c && rep < 3; rep++) {
+		double t0 = wfad_clock_seconds();
+		wfad_nn_gemm(false, false, k, k, k, a, k, b, k, c, k);
+		double gf = 2.0 * (double)k * (double)k * (double)k * 1e-9 /
+			    (wfad_clock_seconds() - t0);
+		best = gf > best ? gf : best;
+	}
+	free(a);
+	free(b);
+	free(c);
+	return best;
+}
+
 int main(int argc, char **argv)
 {
 	const char *root = argc > 1 ? argv[1] : "../shared/data/flowbench";
@@ -81,32 +106,42 @@ int main(int argc, char **argv)
 	wfad_nn_graph_build(&g, n, ds->dag.child_ptr, ds->dag.child_idx, ds->dag.parent_ptr,
 			    ds->dag.parent_idx);
 	printf("%s: %zu runs x %zu jobs, %zu context columns; train %zu runs (%zu rows), test %zu "
-	       "runs; %d epochs, batches of 32 runs, one thread\n",
+	       "runs; %d epochs, batches of 32 runs\n",
 	       ds->workflow, ds->n_runs, n, d, sp.n_train, tr.js.n, sp.n_test, epochs);
 
 	const struct wfad_detector_ops *ops = wfad_detector_find("gcn");
-	struct wfad_detector_params p = {.seed = 0, .threads = 1, .epochs = epochs, .lr = 1e-3};
 	struct wfad_detector *det = NULL;
-	if (ops->create(&p, &det) != WFAD_OK)
-		goto done;
-	double t0 = wfad_clock_seconds();
-	enum wfad_status st = ops->fit(det, &tr.js, NULL, &err);
-	double wfad_s = (wfad_clock_seconds() - t0) / epochs;
-	double rss_train = peak_rss_mb();
-	double *score = malloc(te.js.n * sizeof(double));
-	double wfad_auc = -1.0;
-	if (st == WFAD_OK && score && ops->score(det, &te.js, score, &err) == WFAD_OK)
-		wfad_auc = wfad_metrics_roc_auc(score, te.js.y, te.js.n);
-	ops->destroy(det);
-	free(score);
-	if (st != WFAD_OK) {
-		fprintf(stderr, "gnn: fit: %s\n", err.message);
-		goto done;
-	}
 	double gflop = 2.0 * epoch_macs(tr.js.n, sp.n_train, g.nnz, d, h) * 1e-9;
-	printf("wfad   %8.4f s/epoch  %6.2f GFLOP/s  test ROC-AUC %.3f  peak RSS %.0f MB "
-	       "(%.0f MB after loading)\n",
-	       wfad_s, gflop / wfad_s, wfad_auc, rss_train, rss_loaded);
+	double roof = gemm_roof();
+	printf("gemm roof (wfad_nn_gemm 1024^3, one thread): %.1f GFLOP/s\n", roof);
+	double wfad_s = 0.0, wfad_s1 = 0.0, rss_train = 0.0;
+	for (int threads = 1; threads <= torch_threads; threads++) {
+		struct wfad_detector_params p = {
+			.seed = 0, .threads = (unsigned)threads, .epochs = epochs, .lr = 1e-3};
+		if (ops->create(&p, &det) != WFAD_OK)
+			goto done;
+		double t0 = wfad_clock_seconds();
+		enum wfad_status st = ops->fit(det, &tr.js, NULL, &err);
+		wfad_s = (wfad_clock_seconds() - t0) / epochs;
+		wfad_s1 = threads == 1 ? wfad_s : wfad_s1;
+		rss_train = peak_rss_mb();
+		double *score = malloc(te.js.n * sizeof(double));
+		double wfad_auc = -1.0;
+		if (st == WFAD_OK && score && ops->score(det, &te.js, score, &err) == WFAD_OK)
+			wfad_auc = wfad_metrics_roc_auc(score, te.js.y, te.js.n);
+		ops->destroy(det);
+		free(score);
+		if (st != WFAD_OK) {
+			fprintf(stderr, "gnn: fit: %s\n", err.message);
+			goto done;
+		}
+		printf("wfad   %8.4f s/epoch  %6.2f GFLOP/s (%.0f%% of %d x roof)  test ROC-AUC "
+		       "%.3f  "
+		       "(%d thread%s)\n",
+		       wfad_s, gflop / wfad_s, 100.0 * gflop / wfad_s / (roof * threads), threads,
+		       wfad_auc, threads, threads > 1 ? "s" : "");
+	}
+	printf("wfad   peak RSS %.0f MB (%.0f MB after loading)\n", rss_train, rss_loaded);
 
 	char dir[] = "/tmp/wfad-bench-gnn-XXXXXX";
 	if (system("/usr/bin/python3 -c 'import torch' 2>/dev/null") != 0) {
@@ -136,9 +171,10 @@ int main(int argc, char **argv)
 		if (torch_s > 0)
 			printf("torch  %8.4f s/epoch  %6.2f GFLOP/s  test ROC-AUC %.3f  (%d "
 			       "threads)\n"
-			       "ratio  torch / wfad = %.2fx per epoch\n",
-			       torch_s, gflop / torch_s, torch_auc, torch_threads,
-			       torch_s / wfad_s);
+			       "ratio  torch / wfad = %.2fx per epoch (same threads); %.2fx with "
+			       "wfad on one thread\n",
+			       torch_s, gflop / torch_s, torch_auc, torch_threads, torch_s / wfad_s,
+			       torch_s / wfad_s1);
 		else
 			printf("torch: run failed\n");
 	}
@@ -150,8 +186,8 @@ int main(int argc, char **argv)
 	if (every && wfad_jobset_build(&all, ds, every, ds->n_runs, &fz, &err) == WFAD_OK &&
 	    ops->create(&(struct wfad_detector_params){.epochs = 1, .threads = 1}, &det) ==
 		    WFAD_OK) {
-		t0 = wfad_clock_seconds();
-		st = ops->fit(det, &all.js, NULL, &err);
+		double t0 = wfad_clock_seconds();
+		enum wfad_status st = ops->fit(det, &all.js, NULL, &err);
 		printf("wfad   one epoch on all %zu runs (%zu rows): %.3f s, peak RSS %.0f MB%s\n",
 		       ds->n_runs, all.js.n, wfad_clock_seconds() - t0, peak_rss_mb(),
 		       st == WFAD_OK ? "" : " (failed)");

@@ -702,3 +702,64 @@ WFAD_TEST(gnn_gcn_update_warm_starts)
 	wfad_featurizer_free(&fz);
 	wfad_collection_free(&c);
 }
+
+/* Sharded training gives the same bits for 1, 2 and 3 threads (node and graph tasks). */
+WFAD_TEST(gnn_training_same_bits_for_any_thread_count)
+{
+	struct wfad_collection c = {0};
+	struct wfad_error err = {0};
+	struct wfad_load_options lo = {.threads = 1};
+	CHECK_OK(wfad_load("data/flowbench-sample", &lo, &c, &err), &err);
+	if (c.count != 1)
+		return;
+	const struct wfad_dataset *ds = c.items[0];
+	size_t runs[40];
+	uint32_t y[40];
+	const char **classes = NULL;
+	size_t k = wfad_run_labels(ds, &classes);
+	for (size_t r = 0; r < 40; r++) {
+		runs[r] = r;
+		for (size_t j = 0; j < k; j++)
+			if (strcmp(ds->runs[r].label, classes[j]) == 0)
+				y[r] = (uint32_t)j;
+	}
+	struct wfad_featurizer fz;
+	wfad_featurizer_init(&fz);
+	CHECK_OK(wfad_features_fit(&fz, WFAD_FEATURES_CONTEXT, WFAD_NORM_STANDARD, ds, runs, 40,
+				   &err),
+		 &err);
+	struct wfad_jobset_owned js = {0};
+	CHECK_OK(wfad_jobset_build(&js, ds, runs, 40, &fz, &err), &err);
+	const struct wfad_detector_ops *ops = wfad_detector_find("gcn");
+	const struct wfad_run_classifier_ops *rops = wfad_run_classifier_find("gnnrun");
+	struct wfad_run_task task = {
+		.ds = ds, .runs = runs, .n_runs = 40, .y = y, .classes = classes, .n_classes = k};
+	double *s[3], *p[3];
+	for (unsigned t = 0; t < 3; t++) {
+		struct wfad_detector_params params = {.seed = 5, .epochs = 3, .threads = t + 1};
+		s[t] = malloc(js.js.n * sizeof(double));
+		p[t] = malloc(40 * k * sizeof(double));
+		struct wfad_detector *det = NULL;
+		CHECK_INT(ops->create(&params, &det), WFAD_OK);
+		CHECK_OK(ops->fit(det, &js.js, NULL, &err), &err);
+		CHECK_OK(ops->score(det, &js.js, s[t], &err), &err);
+		ops->destroy(det);
+		struct wfad_run_classifier *rc = NULL;
+		CHECK_INT(rops->create(&params, &rc), WFAD_OK);
+		CHECK_OK(rops->fit(rc, &task, NULL, &err), &err);
+		CHECK_OK(rops->predict(rc, &task, p[t], &err), &err);
+		rops->destroy(rc);
+	}
+	for (unsigned t = 1; t < 3; t++) {
+		CHECK(memcmp(s[0], s[t], js.js.n * sizeof(double)) == 0);
+		CHECK(memcmp(p[0], p[t], 40 * k * sizeof(double)) == 0);
+	}
+	for (unsigned t = 0; t < 3; t++) {
+		free(s[t]);
+		free(p[t]);
+	}
+	free(classes);
+	wfad_jobset_free(&js);
+	wfad_featurizer_free(&fz);
+	wfad_collection_free(&c);
+}

@@ -1,5 +1,7 @@
 /* Option parsing and error printing shared by the wfad subcommands. */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -137,4 +139,50 @@ void cli_stat_cell(const double *v, unsigned n, int width)
 	for (const char *p = buf; *p; p++)
 		visible += ((unsigned char)*p & 0xc0) != 0x80;
 	printf(" %s%*s", buf, width > visible ? width - visible : 0, "");
+}
+
+/* A whole decimal number in [lo, hi]. */
+static bool parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+int cli_parse_hyper(const struct cli_hyper *h, struct wfad_detector_params *p)
+{
+	long v;
+	const struct {
+		const char *text, *name;
+		long hi;
+		int *out;
+	} ints[] = {{h->epochs, "--epochs", 100000, &p->epochs},
+		    {h->batch, "--batch", 1000000, &p->batch},
+		    {h->hidden, "--hidden", 4096, &p->hidden},
+		    {h->trees, "--trees", 100000, &p->n_trees}};
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		if (!ints[i].text)
+			continue;
+		if (!parse_long(ints[i].text, 1, ints[i].hi, &v)) {
+			fprintf(stderr, "wfad: %s takes a whole number from 1 to %ld, not '%s'\n",
+				ints[i].name, ints[i].hi, ints[i].text);
+			return EXIT_USAGE;
+		}
+		*ints[i].out = (int)v;
+	}
+	if (h->lr) {
+		char *end;
+		double lr = strtod(h->lr, &end);
+		if (end == h->lr || *end || !(lr > 0 && lr < 10)) {
+			fprintf(stderr, "wfad: --lr takes a learning rate in (0, 10), not '%s'\n",
+				h->lr);
+			return EXIT_USAGE;
+		}
+		p->lr = lr;
+	}
+	return 0;
 }

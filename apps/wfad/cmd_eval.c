@@ -200,6 +200,7 @@ int cmd_eval(int argc, char **argv)
 	const char *workflow = NULL, *dag = NULL, *detectors = NULL, *features = "rich",
 		   *norm = "minmax", *fit_on = "all", *seeds = "5", *task = "job",
 		   *format = "table", *threads = "0";
+	struct cli_hyper hyper = {0};
 	const struct cli_option options[] = {
 		{"workflow", 'w', "NAME",
 		 "the workflow to evaluate; 'all': every workflow of PATH trained together",
@@ -214,6 +215,7 @@ int cmd_eval(int argc, char **argv)
 		{"format", 'f', "FMT", "table (default), json or csv", &format},
 		{"threads", 0, "N", "threads (default: one per CPU)", &threads},
 		{"dag", 0, "FILE", "DAG JSON for a run CSV, zip or folder", &dag},
+		CLI_HYPER_OPTIONS(hyper),
 	};
 	const struct cli_command cmd = {
 		"eval",
@@ -284,6 +286,10 @@ int cmd_eval(int argc, char **argv)
 	}
 	o.seeds = (unsigned)n_seeds;
 	o.params.threads = (unsigned)atoi(threads);
+	if ((rc = cli_parse_hyper(&hyper, &o.params))) {
+		free(list);
+		return rc;
+	}
 	if (isatty(2)) {
 		o.progress = progress_tty;
 	}

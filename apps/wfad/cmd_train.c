@@ -19,6 +19,7 @@ int cmd_train(int argc, char **argv)
 	const char *workflow = NULL, *dag = NULL, *detector = NULL, *output = NULL,
 		   *features = "rich", *norm = "minmax", *fit_on = "all", *valid = "0.2",
 		   *seed = "0", *threads = "0";
+	struct cli_hyper hyper = {0};
 	const struct cli_option options[] = {
 		{"workflow", 'w', "NAME", "the workflow to train on", &workflow},
 		{"detector", 'd', "NAME", "the detector (see 'wfad detectors')", &detector},
@@ -31,6 +32,7 @@ int cmd_train(int argc, char **argv)
 		{"seed", 0, "N", "seed for the split and the detector (default 0)", &seed},
 		{"threads", 0, "N", "threads (default: one per CPU)", &threads},
 		{"dag", 0, "FILE", "DAG JSON for a run CSV, zip or folder", &dag},
+		CLI_HYPER_OPTIONS(hyper),
 	};
 	const struct cli_command cmd = {
 		"train",
@@ -64,6 +66,8 @@ int cmd_train(int argc, char **argv)
 	}
 	mo.params.seed = strtoull(seed, &end, 10);
 	mo.params.threads = (unsigned)atoi(threads);
+	if ((rc = cli_parse_hyper(&hyper, &mo.params)))
+		return rc;
 	if (isatty(2)) {
 		mo.params.progress = epoch_progress;
 		mo.params.progress_user = (void *)detector;

@@ -74,6 +74,8 @@ enum wfad_nn_isa { WFAD_NN_ISA_BASELINE, WFAD_NN_ISA_AVX2, WFAD_NN_ISA_AVX512 };
  * the one they use from now on; process-wide. For tests and benchmarks of the slower builds:
  * results then differ from the default in the last bits (FMA or not). */
 enum wfad_nn_isa wfad_nn_set_isa_cap(enum wfad_nn_isa cap);
+/* The instruction set the kernels use now (the CPU's best within the cap). */
+enum wfad_nn_isa wfad_nn_isa_now(void);
 
 /* out[cols] += column sums of x[n x cols] (bias gradients), each summed in row order; the
  * same bits on every CPU. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gnn_net.h"
+#include "row_threads.h"
 
 #define GNN_VERSION 1u
 #define GNN_CLIP_NORM 10.0
@@ -400,6 +401,153 @@ static enum wfad_status diverged(const char *name, struct wfad_error *err, int e
 
 /* The training loop: `epochs` epochs from the current weights (init: fresh ones from seed),
  * shuffles and dropout drawn from seed. */
+/* ---- one training step, sharded ----------------------------------------------------------- */
+
+/* A batch is cut into shards of GNN_SHARD graphs, a partition that depends on the batch only;
+ * workers run whole shards (forward, loss, backward into the shard's own gradient buffer,
+ * dropout from the shard's own stream) and the buffers are summed in shard order, so the
+ * result is the same for any number of threads. */
+#define GNN_SHARD 8
+#define GNN_ROWS_PER_WORKER 4096 /* fewer rows than this per worker: not worth a thread */
+
+struct worker {
+	struct gnn_act a;
+	struct gnn_batch bt;
+	struct batch_loss bl;
+	float *xb, *dout;
+};
+
+struct step {
+	struct wfad_gnn_net *net;
+	const struct wfad_gnn_data *data;
+	const size_t *idx; /* the batch's graphs */
+	size_t B, n_shards;
+	uint64_t seed; /* the batch's dropout streams */
+	struct worker *w;
+	float **grad;  /* [n_shards][block.n] */
+	double *loss;  /* per shard, already weighted by its share */
+	double *share; /* per shard: its part of the batch's loss normaliser */
+	bool auto_threads;
+};
+
+static void worker_free(struct worker *w)
+{
+	act_free(&w->a);
+	batch_free(&w->bt);
+	free(w->bl.tb);
+	free(w->bl.yb);
+	free(w->xb);
+	free(w->dout);
+	*w = (struct worker){0};
+}
+
+static bool worker_alloc(struct worker *w, const struct wfad_gnn_net *net, size_t n_max,
+			 float pos_weight, const float *class_w)
+{
+	size_t rows = GNN_SHARD * n_max;
+	*w = (struct worker){.bl = {.pos_weight = pos_weight, .class_w = class_w}};
+	bool ok =
+		act_alloc(&w->a, net, GNN_SHARD, rows) == WFAD_OK && batch_alloc(&w->bt, GNN_SHARD);
+	w->bl.tb = wfad_nn_alloc_floats(rows);
+	w->bl.yb = malloc(GNN_SHARD * sizeof(uint32_t));
+	w->xb = wfad_nn_alloc_floats(rows * net->d);
+	w->dout = wfad_nn_alloc_floats(w->a.head_rows * net->out);
+	if (ok && w->bl.tb && w->bl.yb && w->xb && w->dout)
+		return true;
+	worker_free(w);
+	return false;
+}
+
+/* The net with its gradient views bound to buf (parameters shared, read only). */
+static struct wfad_gnn_net grad_view(const struct wfad_gnn_net *net, float *buf)
+{
+	struct wfad_gnn_net v = *net;
+	struct wfad_nn_block blk = net->block;
+	blk.grad = buf;
+	for (size_t l = 0; l < 4; l++)
+		wfad_nn_dense_bind(&v.layer[l], &blk);
+	return v;
+}
+
+static void step_shards(void *arg, size_t worker, size_t begin, size_t end)
+{
+	struct step *c = arg;
+	struct worker *w = &c->w[worker];
+	for (size_t sh = begin; sh < end; sh++) {
+		size_t g0 = sh * GNN_SHARD, B = c->B - g0 < GNN_SHARD ? c->B - g0 : GNN_SHARD;
+		const size_t *idx = c->idx + g0;
+		struct wfad_gnn_net view = grad_view(c->net, c->grad[sh]);
+		struct wfad_rng rng;
+		wfad_rng_seed(&rng, c->seed ^ (0x9e3779b97f4a7c15ull * (uint64_t)(sh + 1)));
+		batch_of(&w->bt, c->data, idx, 0, B);
+		gather(c->net, c->data, idx, B, w->xb);
+		const float *out = forward(&view, &w->bt, &w->a, w->xb, &rng);
+		size_t H = view.task == WFAD_GNN_GRAPH_XENT ? B : w->bt.off[B];
+		memset(w->dout, 0, H * view.out * sizeof(float));
+		double loss = batch_loss(&view, c->data, idx, &w->bt, out, w->xb, &w->bl, w->dout);
+		float f = (float)c->share[sh];
+		for (size_t i = 0; i < H * view.out; i++)
+			w->dout[i] *= f;
+		c->loss[sh] = loss * c->share[sh];
+		memset(c->grad[sh], 0, view.block.n * sizeof(float));
+		backward(&view, &w->bt, &w->a, w->xb, w->dout, NULL);
+	}
+}
+
+/* Each shard's share of the batch's loss normaliser (rows, or class weight for graphs). */
+static void shard_shares(const struct wfad_gnn_net *net, const struct wfad_gnn_data *data,
+			 const size_t *idx, size_t B, const float *class_w, double *share)
+{
+	size_t n_shards = (B + GNN_SHARD - 1) / GNN_SHARD;
+	double total = 0.0;
+	for (size_t sh = 0; sh < n_shards; sh++) {
+		double w = 0.0;
+		for (size_t b = sh * GNN_SHARD; b < B && b < (sh + 1) * GNN_SHARD; b++) {
+			size_t g = idx[b];
+			if (net->task != WFAD_GNN_GRAPH_XENT)
+				w += (double)(data->row0[g + 1] - data->row0[g]);
+			else
+				w += class_w ? (double)class_w[data->y_graph[g]] : 1.0;
+		}
+		share[sh] = w;
+		total += w;
+	}
+	for (size_t sh = 0; sh < n_shards; sh++)
+		share[sh] = total > 0.0 ? share[sh] / total : 0.0;
+}
+
+/* Loss and gradients (into net->block.grad) of the batch idx[0..B). */
+static double train_step(struct step *c, size_t workers, const size_t *idx, size_t B, uint64_t seed,
+			 const float *class_w)
+{
+	c->idx = idx;
+	c->B = B;
+	c->seed = seed;
+	c->n_shards = (B + GNN_SHARD - 1) / GNN_SHARD;
+	shard_shares(c->net, c->data, idx, B, class_w, c->share);
+	size_t rows = 0;
+	for (size_t b = 0; b < B; b++)
+		rows += c->data->row0[idx[b] + 1] - c->data->row0[idx[b]];
+	/* Automatic thread counts skip threads too small to pay; explicit ones are obeyed. */
+	size_t use = c->auto_threads ? rows / GNN_ROWS_PER_WORKER : workers;
+	use = use < workers ? use : workers;
+	use = use < c->n_shards ? use : c->n_shards;
+	wfad_row_threads_run(use ? use : 1, c->n_shards, step_shards, c);
+	size_t n = c->net->block.n;
+	float *g = c->net->block.grad;
+	memcpy(g, c->grad[0], n * sizeof(float));
+	double loss = c->loss[0];
+	for (size_t sh = 1; sh < c->n_shards; sh++) {
+		const float *gs = c->grad[sh];
+		for (size_t i = 0; i < n; i++)
+			g[i] += gs[i];
+		loss += c->loss[sh];
+	}
+	return loss;
+}
+
+/* The training loop: `epochs` epochs from the current weights (init: fresh ones from seed),
+ * shuffles and dropout drawn from seed. */
 static enum wfad_status train_loop(struct wfad_gnn_net *net, const char *name,
 				   const struct wfad_nnd_config *cfg, int epochs, bool init,
 				   uint64_t seed, const struct wfad_gnn_data *train,
@@ -410,7 +558,7 @@ static enum wfad_status train_loop(struct wfad_gnn_net *net, const char *name,
 	if (N == 0 || rows == 0)
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0, "%s: no training graphs", name);
 	bool use_valid = valid && valid->n_graphs > 0;
-	struct batch_loss bl = {.pos_weight = 1.0f, .class_w = class_w};
+	float pos_weight = 1.0f;
 	if (net->task == WFAD_GNN_NODE_BCE) {
 		size_t pos = 0;
 		for (size_t i = 0; i < rows; i++)
@@ -420,24 +568,28 @@ static enum wfad_status train_loop(struct wfad_gnn_net *net, const char *name,
 					      "%s: the training set has no %s jobs; a classifier "
 					      "needs both classes",
 					      name, pos == 0 ? "anomalous" : "normal");
-		bl.pos_weight = (float)((double)(rows - pos) / (double)pos);
+		pos_weight = (float)((double)(rows - pos) / (double)pos);
 	}
 	size_t batch = (size_t)cfg->batch < N ? (size_t)cfg->batch : N;
-	size_t cap = batch > GNN_EVAL_GRAPHS ? batch : GNN_EVAL_GRAPHS;
+	size_t n_shards = (batch + GNN_SHARD - 1) / GNN_SHARD;
 	size_t n_max = largest(train);
 	if (use_valid && largest(valid) > n_max)
 		n_max = largest(valid);
-	struct gnn_act a = {0};
-	struct gnn_batch bt = {0};
-	enum wfad_status st = act_alloc(&a, net, cap, cap * n_max);
-	size_t *perm = malloc((N + cap) * sizeof(size_t));
-	float *xb = wfad_nn_alloc_floats(cap * n_max * net->d);
-	float *dout = wfad_nn_alloc_floats(a.head_rows * net->out);
+	size_t workers = wfad_row_threads_count(cfg->threads, n_shards, 1);
+	struct step c = {.net = net, .data = train, .auto_threads = cfg->threads == 0};
+	c.w = calloc(workers, sizeof(*c.w));
+	c.grad = calloc(n_shards, sizeof(*c.grad));
+	c.loss = calloc(n_shards, sizeof(*c.loss));
+	c.share = calloc(n_shards, sizeof(*c.share));
+	size_t *perm = malloc((N + GNN_SHARD) * sizeof(size_t));
 	float *best = wfad_nn_alloc_floats(net->block.n);
-	bl.tb = wfad_nn_alloc_floats(cap * n_max);
-	bl.yb = malloc(cap * sizeof(uint32_t));
-	if (st != WFAD_OK || !batch_alloc(&bt, cap) || !perm || !xb || !dout || !best || !bl.tb ||
-	    !bl.yb) {
+	enum wfad_status st = WFAD_OK;
+	bool ok = c.w && c.grad && c.loss && c.share && perm && best;
+	for (size_t i = 0; ok && i < workers; i++)
+		ok = worker_alloc(&c.w[i], net, n_max, pos_weight, class_w);
+	for (size_t i = 0; ok && i < n_shards; i++)
+		ok = (c.grad[i] = wfad_nn_alloc_floats(net->block.n)) != NULL;
+	if (!ok) {
 		st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "%s: out of memory", name);
 		goto cleanup;
 	}
@@ -462,18 +614,12 @@ static enum wfad_status train_loop(struct wfad_gnn_net *net, const char *name,
 		}
 		for (size_t b0 = 0; b0 < N; b0 += batch) {
 			size_t B = N - b0 < batch ? N - b0 : batch;
-			batch_of(&bt, train, perm + b0, 0, B);
-			gather(net, train, perm + b0, B, xb);
-			const float *out = forward(net, &bt, &a, xb, &rng);
-			size_t H = net->task == WFAD_GNN_GRAPH_XENT ? B : bt.off[B];
-			memset(dout, 0, H * net->out * sizeof(float));
-			double loss = batch_loss(net, train, perm + b0, &bt, out, xb, &bl, dout);
+			double loss =
+				train_step(&c, workers, perm + b0, B, wfad_rng_next(&rng), class_w);
 			if (!isfinite(loss)) {
 				st = diverged(name, err, epoch, "the training loss", loss);
 				goto cleanup;
 			}
-			wfad_nn_block_zero_grad(&net->block);
-			backward(net, &bt, &a, xb, dout, NULL);
 			double norm = wfad_nn_clip_grad_norm(&net->block, GNN_CLIP_NORM);
 			if (!isfinite(norm)) {
 				st = diverged(name, err, epoch, "the gradient norm", norm);
@@ -484,7 +630,8 @@ static enum wfad_status train_loop(struct wfad_gnn_net *net, const char *name,
 		*epochs_run = epoch;
 		bool stop = false;
 		if (use_valid) {
-			double vloss = eval_loss(net, &a, &bt, valid, &bl, vidx);
+			double vloss =
+				eval_loss(net, &c.w[0].a, &c.w[0].bt, valid, &c.w[0].bl, vidx);
 			if (!isfinite(vloss)) {
 				st = diverged(name, err, epoch, "the validation loss", vloss);
 				goto cleanup;
@@ -516,14 +663,16 @@ static enum wfad_status train_loop(struct wfad_gnn_net *net, const char *name,
 			 *epochs_run, *best_epoch, best_loss);
 	st = WFAD_OK;
 cleanup:
-	act_free(&a);
-	batch_free(&bt);
+	for (size_t i = 0; c.w && i < workers; i++)
+		worker_free(&c.w[i]);
+	for (size_t i = 0; c.grad && i < n_shards; i++)
+		free(c.grad[i]);
+	free(c.w);
+	free(c.grad);
+	free(c.loss);
+	free(c.share);
 	free(perm);
-	free(xb);
-	free(dout);
 	free(best);
-	free(bl.tb);
-	free(bl.yb);
 	return st;
 }
 

@@ -157,6 +157,11 @@ static int cpu_level(void)
 	return level < cap ? level : cap;
 }
 
+enum wfad_nn_isa wfad_nn_isa_now(void)
+{
+	return (enum wfad_nn_isa)cpu_level();
+}
+
 enum wfad_nn_isa wfad_nn_set_isa_cap(enum wfad_nn_isa cap)
 {
 	atomic_store_explicit(&isa_cap, (int)cap, memory_order_relaxed);

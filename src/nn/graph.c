@@ -78,10 +78,77 @@ static inline void axpy(size_t cols, float v, const float *restrict xrow, float 
 		yrow[c] += v * xrow[c];
 }
 
+/* Rows of 64 columns (the hidden width of the graph models): each output row is summed in
+ * vector registers over its neighbours and written once, in the same order of operations as
+ * axpy from a zero row, so every instruction set gives the same bits. W floats per vector. */
+#define PROP64_KERNEL(W, NAME, TARGET)                                                             \
+	TARGET static void NAME(const struct wfad_nn_graph *g, size_t n_graphs,                    \
+				const float *restrict x, float *restrict y, bool add)              \
+	{                                                                                          \
+		typedef float vec __attribute__((vector_size(W * sizeof(float))));                 \
+		enum { V = 64 / W };                                                               \
+		size_t n = g->n;                                                                   \
+		for (size_t b = 0; b < n_graphs; b++) {                                            \
+			const float *xb = x + b * n * 64;                                          \
+			float *yb = y + b * n * 64;                                                \
+			for (size_t i = 0; i < n; i++) {                                           \
+				vec s[V];                                                          \
+				for (int k = 0; k < V; k++)                                        \
+					s[k] = (vec){0};                                           \
+				for (uint32_t e = g->ptr[i]; e < g->ptr[i + 1]; e++) {             \
+					float v = g->val[e];                                       \
+					const float *xr = xb + (size_t)g->idx[e] * 64;             \
+					for (int k = 0; k < V; k++) {                              \
+						vec xv;                                            \
+						memcpy(&xv, xr + k * W, sizeof(xv));               \
+						s[k] += v * xv;                                    \
+					}                                                          \
+				}                                                                  \
+				float *yr = yb + i * 64;                                           \
+				for (int k = 0; k < V; k++) {                                      \
+					if (add) {                                                 \
+						vec yv;                                            \
+						memcpy(&yv, yr + k * W, sizeof(yv));               \
+						s[k] = yv + s[k];                                  \
+					}                                                          \
+					memcpy(yr + k * W, &s[k], sizeof(s[k]));                   \
+				}                                                                  \
+			}                                                                          \
+		}                                                                                  \
+	}
+
+PROP64_KERNEL(4, prop64_sse, )
+#if defined(__x86_64__) && defined(__GNUC__)
+PROP64_KERNEL(8, prop64_avx2, __attribute__((target("avx2"))))
+PROP64_KERNEL(16, prop64_avx512, __attribute__((target("avx512f"))))
+#endif
+
+/* y = S x (add: y += S x) for rows of 64 columns; false for other widths. */
+static bool prop64(const struct wfad_nn_graph *g, size_t n_graphs, size_t cols, const float *x,
+		   float *y, bool add)
+{
+	if (cols != 64)
+		return false;
+#if defined(__x86_64__) && defined(__GNUC__)
+	enum wfad_nn_isa isa = wfad_nn_isa_now();
+	if (isa == WFAD_NN_ISA_AVX512)
+		prop64_avx512(g, n_graphs, x, y, add);
+	else if (isa == WFAD_NN_ISA_AVX2)
+		prop64_avx2(g, n_graphs, x, y, add);
+	else
+		prop64_sse(g, n_graphs, x, y, add);
+#else
+	prop64_sse(g, n_graphs, x, y, add);
+#endif
+	return true;
+}
+
 void wfad_nn_graph_propagate(const struct wfad_nn_graph *g, size_t n_graphs, size_t cols,
 			     const float *restrict x, float *restrict y)
 {
 	/* x, y: [n_graphs * n x cols] */
+	if (prop64(g, n_graphs, cols, x, y, false))
+		return;
 	size_t n = g->n;
 	memset(y, 0, n_graphs * n * cols * sizeof(float));
 	wfad_nn_graph_propagate_backward(g, n_graphs, cols, x, y);
@@ -91,6 +158,8 @@ void wfad_nn_graph_propagate_backward(const struct wfad_nn_graph *g, size_t n_gr
 				      const float *restrict dy, float *restrict dx)
 {
 	/* dy, dx: [n_graphs * n x cols]; S is symmetric, so S^T dy = S dy row by row */
+	if (prop64(g, n_graphs, cols, dy, dx, true))
+		return;
 	size_t n = g->n;
 	for (size_t b = 0; b < n_graphs; b++) {
 		const float *xb = dy + b * n * cols;
