@@ -35,7 +35,7 @@ FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_NAMES := $(FUZZ_SRC:fuzz/fuzz_%.c=%)
 FUZZ_REPLAY_OBJ := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz-replay/%.o)
 BENCH_SRC := $(sort $(wildcard bench/*.c))
-HEADERS := $(wildcard include/wfad/*.h) $(wildcard src/*/*.h)
+HEADERS := $(wildcard include/wfad/*.h) $(wildcard src/*/*.h) $(wildcard apps/*/*.h)
 
 .PHONY: all check asan fuzz bench install clean format format-check
 all: $(BUILD)/libwfad.a $(BUILD)/libwfad.so $(BUILD)/wfad

@@ -2,11 +2,13 @@
  * gcnae) on hand-built DAGs: gradients, reference kernels, a planted label only a graph model
  * can see, determinism, model round trips and divergence. */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "test.h"
 #include "wfad/detect.h"
 #include "wfad/eval.h"
 #include "wfad/ingest.h"
+#include "wfad/model.h"
 #include "wfad/nn.h"
 #include "wfad/runlevel.h"
 
@@ -761,5 +763,71 @@ WFAD_TEST(gnn_training_same_bits_for_any_thread_count)
 	free(classes);
 	wfad_jobset_free(&js);
 	wfad_featurizer_free(&fz);
+	wfad_collection_free(&c);
+}
+
+/* gcn --classes learns fault families: on the sample's anomalous jobs the family it names is
+ * mostly the true one, its score is 1 - P(no fault), and a saved model comes back as the
+ * --classes variant with the same scores. */
+WFAD_TEST(gnn_gcn_classes_learns_fault_families)
+{
+	struct wfad_collection c = {0};
+	struct wfad_error err = {0};
+	struct wfad_load_options lo = {.threads = 1};
+	CHECK_OK(wfad_load("data/flowbench-sample", &lo, &c, &err), &err);
+	if (c.count != 1)
+		return;
+	const struct wfad_dataset *ds = c.items[0];
+	struct wfad_split sp = {0};
+	CHECK_OK(wfad_split_runs(ds, 0, 0.6, 0.2, &sp, &err), &err);
+	struct wfad_model m;
+	wfad_model_init(&m);
+	struct wfad_model_options mo = {.detector = "gcn",
+					.features = WFAD_FEATURES_CONTEXT,
+					.norm = WFAD_NORM_STANDARD,
+					.params = {.seed = 1, .classes = true, .threads = 1}};
+	CHECK_OK(wfad_model_train(&m, &mo, ds, sp.train, sp.n_train, sp.valid, sp.n_valid, &err),
+		 &err);
+	size_t right = 0, anomalous = 0, nodes = ds->dag.n_nodes;
+	uint8_t *fam = malloc(nodes);
+	for (size_t r = 0; r < sp.n_test; r++) {
+		const struct wfad_run *run = &ds->runs[sp.test[r]];
+		wfad_model_guess_classes(&m, ds, sp.test[r], fam);
+		for (size_t i = 0; i < nodes; i++) {
+			if (!run->jobs[i].label)
+				continue;
+			anomalous++;
+			right += fam[i] == run->jobs[i].anomaly;
+		}
+	}
+	printf("  gcn --classes: family right for %zu of %zu anomalous test jobs\n", right,
+	       anomalous);
+	CHECK(anomalous > 0 && right * 10 >= anomalous * 8);
+	double *s1 = malloc(sp.n_test * nodes * sizeof(double));
+	double *s2 = malloc(sp.n_test * nodes * sizeof(double));
+	CHECK_OK(wfad_model_score(&m, ds, sp.test, sp.n_test, s1, &err), &err);
+	char path[] = "/tmp/wfad-test-gcnc-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_OK(wfad_model_save(&m, path, &err), &err);
+	struct wfad_model back;
+	wfad_model_init(&back);
+	CHECK_OK(wfad_model_load(&back, path, &err), &err);
+	CHECK_OK(wfad_model_score(&back, ds, sp.test, sp.n_test, s2, &err), &err);
+	CHECK(memcmp(s1, s2, sp.n_test * nodes * sizeof(double)) == 0);
+	CHECK(back.ops->classify != NULL);
+	uint8_t *fam2 = malloc(nodes);
+	wfad_model_guess_classes(&back, ds, sp.test[0], fam2);
+	wfad_model_guess_classes(&m, ds, sp.test[0], fam);
+	CHECK(memcmp(fam, fam2, nodes) == 0);
+	unlink(path);
+	free(fam);
+	free(fam2);
+	free(s1);
+	free(s2);
+	wfad_model_free(&m);
+	wfad_model_free(&back);
+	wfad_split_free(&sp);
 	wfad_collection_free(&c);
 }

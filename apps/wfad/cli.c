@@ -184,5 +184,6 @@ int cli_parse_hyper(const struct cli_hyper *h, struct wfad_detector_params *p)
 		}
 		p->lr = lr;
 	}
+	p->classes = h->classes != NULL;
 	return 0;
 }

@@ -28,6 +28,7 @@ struct wfad_jobset {
 	const float *x;             /* n x d, row-major; finite (the featurizer guarantees it) */
 	const uint8_t *y;           /* n labels, 1 = anomalous; NULL when unknown */
 	const char *const *columns; /* d column names (for explanations); may be NULL */
+	const uint8_t *family;      /* n fault families (enum wfad_anomaly); NULL when unknown */
 	const struct wfad_jobset *parts; /* joint jobsets only */
 	size_t n_parts;
 };
@@ -46,6 +47,7 @@ struct wfad_detector_params {
 	double lr;           /* learning rate */
 	double weight_decay; /* AdamW weight decay */
 	int patience;        /* early-stopping patience in epochs */
+	bool classes;        /* gcn: classify each job's fault family (softmax), not 0/1 */
 	/* Progress for long fits: called with (done, total) now and then; may be NULL. */
 	void (*progress)(void *user, size_t done, size_t total);
 	void *progress_user;
@@ -97,6 +99,11 @@ struct wfad_detector_ops {
 	 * to every feature of every job of that run: grad[js->n x js->d]. */
 	enum wfad_status (*gradient)(const struct wfad_detector *det, const struct wfad_jobset *js,
 				     size_t node, float *grad, struct wfad_error *err);
+	/* Optional (detectors trained on fault families, e.g. gcn --classes; NULL: models guess
+	 * families from class centroids): the likely family (enum wfad_anomaly, NONE when the
+	 * job looks normal) of every row of js. */
+	enum wfad_status (*classify)(const struct wfad_detector *det, const struct wfad_jobset *js,
+				     uint8_t *family, struct wfad_error *err);
 };
 
 /* Registry (src/detect/registry.c is generated from WFAD_DETECTOR_REGISTER lines). */

@@ -43,7 +43,7 @@ void wfad_split_free(struct wfad_split *s);
 struct wfad_jobset_owned {
 	struct wfad_jobset js;
 	float *x;
-	uint8_t *y;
+	uint8_t *y, *family;
 	size_t *runs;
 	const char **columns;
 };
@@ -59,7 +59,7 @@ struct wfad_jobset_joint {
 	struct wfad_jobset js;
 	struct wfad_jobset *parts;
 	float *x;
-	uint8_t *y;
+	uint8_t *y, *family;
 };
 enum wfad_status wfad_jobset_join(struct wfad_jobset_joint *out, const struct wfad_jobset *parts,
 				  size_t n_parts, struct wfad_error *err);

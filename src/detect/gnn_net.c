@@ -299,6 +299,7 @@ struct batch_loss {
 	float *tb;     /* [R] node targets */
 	uint32_t *yb;  /* [cap] graph classes */
 	float *target; /* NODE_MSE: the input rows */
+	uint32_t *yn;  /* [rows] node classes (NODE_XENT) */
 };
 
 /* Loss of one forward output over the batch of graphs idx[0..B) of data; writes dout when
@@ -319,6 +320,16 @@ static double batch_loss(const struct wfad_gnn_net *net, const struct wfad_gnn_d
 		loss = wfad_nn_bce_logits_forward(R, out, bl->tb, bl->pos_weight);
 		if (dout)
 			wfad_nn_bce_logits_backward(R, out, bl->tb, bl->pos_weight, dout);
+		return loss;
+	case WFAD_GNN_NODE_XENT:
+		for (size_t b = 0; b < B; b++) {
+			const uint8_t *y = data->y_node + data->row0[idx[b]];
+			for (size_t i = bt->off[b]; i < bt->off[b + 1]; i++)
+				bl->yn[i] = y[i - bt->off[b]];
+		}
+		loss = wfad_nn_softmax_xent_forward(R, net->out, out, bl->yn, bl->class_w);
+		if (dout)
+			wfad_nn_softmax_xent_backward(R, net->out, out, bl->yn, bl->class_w, dout);
 		return loss;
 	case WFAD_GNN_NODE_MSE:
 		loss = wfad_nn_mse_forward(R * net->d, out, xb);
@@ -364,6 +375,10 @@ static double eval_loss(const struct wfad_gnn_net *net, struct gnn_act *a, struc
 			w = 0.0;
 			for (size_t b = 0; b < B; b++)
 				w += bl->class_w[bl->yb[b]];
+		} else if (net->task == WFAD_GNN_NODE_XENT && bl->class_w) {
+			w = 0.0;
+			for (size_t i = 0; i < bt->off[B]; i++)
+				w += bl->class_w[bl->yn[i]];
 		}
 		total += l * w;
 		weight += w;
@@ -436,6 +451,7 @@ static void worker_free(struct worker *w)
 	batch_free(&w->bt);
 	free(w->bl.tb);
 	free(w->bl.yb);
+	free(w->bl.yn);
 	free(w->xb);
 	free(w->dout);
 	*w = (struct worker){0};
@@ -450,9 +466,10 @@ static bool worker_alloc(struct worker *w, const struct wfad_gnn_net *net, size_
 		act_alloc(&w->a, net, GNN_SHARD, rows) == WFAD_OK && batch_alloc(&w->bt, GNN_SHARD);
 	w->bl.tb = wfad_nn_alloc_floats(rows);
 	w->bl.yb = malloc(GNN_SHARD * sizeof(uint32_t));
+	w->bl.yn = malloc(rows * sizeof(uint32_t));
 	w->xb = wfad_nn_alloc_floats(rows * net->d);
 	w->dout = wfad_nn_alloc_floats(w->a.head_rows * net->out);
-	if (ok && w->bl.tb && w->bl.yb && w->xb && w->dout)
+	if (ok && w->bl.tb && w->bl.yb && w->bl.yn && w->xb && w->dout)
 		return true;
 	worker_free(w);
 	return false;
@@ -504,10 +521,13 @@ static void shard_shares(const struct wfad_gnn_net *net, const struct wfad_gnn_d
 		double w = 0.0;
 		for (size_t b = sh * GNN_SHARD; b < B && b < (sh + 1) * GNN_SHARD; b++) {
 			size_t g = idx[b];
-			if (net->task != WFAD_GNN_GRAPH_XENT)
-				w += (double)(data->row0[g + 1] - data->row0[g]);
-			else
+			if (net->task == WFAD_GNN_GRAPH_XENT)
 				w += class_w ? (double)class_w[data->y_graph[g]] : 1.0;
+			else if (net->task == WFAD_GNN_NODE_XENT && class_w)
+				for (size_t r = data->row0[g]; r < data->row0[g + 1]; r++)
+					w += (double)class_w[data->y_node[r]];
+			else
+				w += (double)(data->row0[g + 1] - data->row0[g]);
 		}
 		share[sh] = w;
 		total += w;
@@ -715,6 +735,21 @@ enum wfad_status wfad_gnn_update(struct wfad_gnn_net *net, const char *name,
 
 /* ---- inference ------------------------------------------------------------------------------ */
 
+/* p[n x c] = softmax of each row of z[n x c], in double. */
+static void softmax_rows(size_t n, size_t c, const float *z, double *p)
+{
+	for (size_t i = 0; i < n; i++) {
+		const float *zi = z + i * c;
+		double mx = zi[0], s = 0.0;
+		for (size_t k = 1; k < c; k++)
+			mx = zi[k] > mx ? zi[k] : mx;
+		for (size_t k = 0; k < c; k++)
+			s += exp((double)zi[k] - mx);
+		for (size_t k = 0; k < c; k++)
+			p[i * c + k] = exp((double)zi[k] - mx) / s;
+	}
+}
+
 enum wfad_status wfad_gnn_predict(const struct wfad_gnn_net *net, const char *name,
 				  const struct wfad_gnn_data *data, double *out,
 				  struct wfad_error *err)
@@ -740,23 +775,17 @@ enum wfad_status wfad_gnn_predict(const struct wfad_gnn_net *net, const char *na
 				out[r0 + i] = 1.0 / (1.0 + exp(-(double)o[i]));
 		} else if (net->task == WFAD_GNN_NODE_MSE) {
 			wfad_nn_mse_rows(R, net->d, o, xb, out + r0);
+		} else if (net->task == WFAD_GNN_NODE_XENT) {
+			softmax_rows(R, net->out, o, out + r0 * net->out);
 		} else {
-			size_t C = net->out;
-			for (size_t b = 0; b < B; b++) {
-				const float *z = o + b * C;
-				double mx = z[0], s = 0.0;
-				for (size_t c = 1; c < C; c++)
-					mx = z[c] > mx ? z[c] : mx;
-				for (size_t c = 0; c < C; c++)
-					s += exp((double)z[c] - mx);
-				for (size_t c = 0; c < C; c++)
-					out[(g0 + b) * C + c] = exp((double)z[c] - mx) / s;
-			}
+			softmax_rows(B, net->out, o, out + g0 * net->out);
 		}
 	}
 	act_free(&a);
 	batch_free(&bt);
-	size_t total = net->task == WFAD_GNN_GRAPH_XENT ? N * net->out : data->row0[N];
+	size_t total = net->task == WFAD_GNN_GRAPH_XENT  ? N * net->out
+		       : net->task == WFAD_GNN_NODE_XENT ? data->row0[N] * net->out
+							 : data->row0[N];
 	for (size_t i = 0; i < total; i++)
 		if (!isfinite(out[i]))
 			return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
@@ -772,7 +801,7 @@ enum wfad_status wfad_gnn_input_gradient(const struct wfad_gnn_net *net,
 					 const struct wfad_nn_graph *g, const float *x, size_t node,
 					 float *dx)
 {
-	if (net->task != WFAD_GNN_NODE_BCE || node >= g->n)
+	if ((net->task != WFAD_GNN_NODE_BCE && net->task != WFAD_GNN_NODE_XENT) || node >= g->n)
 		return WFAD_EINVAL;
 	/* A scratch copy: the backward pass accumulates parameter gradients, which the scoring
 	 * net (shared, const) must not see. */
@@ -781,7 +810,7 @@ enum wfad_status wfad_gnn_input_gradient(const struct wfad_gnn_net *net,
 		wfad_gnn_net_create(&tmp, net->task, net->d, net->h, net->out, net->skip, 0.0f);
 	struct gnn_act a = {0};
 	struct gnn_batch bt = {0};
-	float *dout = wfad_nn_alloc_floats(g->n);
+	float *dout = wfad_nn_alloc_floats(g->n * net->out);
 	if (st == WFAD_OK &&
 	    (act_alloc(&a, &tmp, 1, g->n) != WFAD_OK || !batch_alloc(&bt, 1) || !dout))
 		st = WFAD_ENOMEM;
@@ -792,9 +821,23 @@ enum wfad_status wfad_gnn_input_gradient(const struct wfad_gnn_net *net,
 		bt.g[0] = g;
 		bt.off[0] = 0;
 		bt.off[1] = g->n;
-		forward(&tmp, &bt, &a, x, NULL);
-		memset(dout, 0, g->n * sizeof(float));
-		dout[node] = 1.0f;
+		const float *o = forward(&tmp, &bt, &a, x, NULL);
+		size_t C = net->out;
+		memset(dout, 0, g->n * C * sizeof(float));
+		if (C == 1) {
+			dout[node] = 1.0f;
+		} else {
+			/* d/dz of log sum_{k>0} e^z_k - z_0 */
+			const float *z = o + node * C;
+			double mx = z[1], s = 0.0;
+			for (size_t k = 2; k < C; k++)
+				mx = z[k] > mx ? z[k] : mx;
+			for (size_t k = 1; k < C; k++)
+				s += exp((double)z[k] - mx);
+			dout[node * C] = -1.0f;
+			for (size_t k = 1; k < C; k++)
+				dout[node * C + k] = (float)(exp((double)z[k] - mx) / s);
+		}
 		backward(&tmp, &bt, &a, x, dout, dx);
 	}
 	free(dout);
@@ -899,6 +942,9 @@ enum wfad_status wfad_gnn_load(struct wfad_gnn_net *net, const char *name, uint3
 	if (!wfad_io_read_u32(f, &t) || !wfad_io_read_u32(f, &skip) || !wfad_io_read_u32(f, &d) ||
 	    !wfad_io_read_u32(f, &h) || !wfad_io_read_u32(f, &out) || !wfad_io_read_u64(f, &count))
 		goto truncated;
+	/* A node classifier file may hold either of its two tasks. */
+	if (task == WFAD_GNN_NODE_BCE && t == (uint32_t)WFAD_GNN_NODE_XENT)
+		task = WFAD_GNN_NODE_XENT;
 	bool out_ok = task == WFAD_GNN_NODE_BCE   ? out == 1
 		      : task == WFAD_GNN_NODE_MSE ? out == d
 						  : out >= 2;

@@ -11,6 +11,8 @@ enum wfad_gnn_task {
 	WFAD_GNN_NODE_BCE,   /* one logit per node, weighted BCE; output = P(anomalous) */
 	WFAD_GNN_NODE_MSE,   /* reconstruct the node's features; output = per-node MSE */
 	WFAD_GNN_GRAPH_XENT, /* mean+max pooled graph -> class logits, weighted softmax CE */
+	WFAD_GNN_NODE_XENT,  /* `out` class logits per node (fault family), weighted softmax CE;
+			      * output = the node's class probabilities */
 };
 
 /* x -> GCN(d->h) -> ReLU/dropout -> GCN(h->h) -> ReLU/dropout -> head; the head's input is
@@ -35,7 +37,7 @@ struct wfad_gnn_data {
 	const struct wfad_nn_graph *const *g;
 	const size_t *row0;
 	const float *x;
-	const uint8_t *y_node;   /* NODE_BCE */
+	const uint8_t *y_node;   /* NODE_BCE: 0/1; NODE_XENT: class */
 	const uint32_t *y_graph; /* GRAPH_XENT */
 };
 
@@ -61,7 +63,7 @@ enum wfad_status wfad_gnn_net_create(struct wfad_gnn_net *net, enum wfad_gnn_tas
 void wfad_gnn_net_free(struct wfad_gnn_net *net);
 
 /* Trains net (already created; parameters are initialised here from cfg->seed). class_w holds
- * out class weights for GRAPH_XENT (NULL otherwise); NODE_BCE derives pos_weight = negatives
+ * out class weights for the XENT tasks (NULL otherwise); NODE_BCE derives pos_weight = negatives
  * / positives. name prefixes errors: WFAD_EINVAL names the epoch of a divergence. */
 enum wfad_status wfad_gnn_train(struct wfad_gnn_net *net, const char *name,
 				const struct wfad_nnd_config *cfg,
@@ -77,14 +79,16 @@ enum wfad_status wfad_gnn_update(struct wfad_gnn_net *net, const char *name,
 				 const struct wfad_gnn_data *valid, const float *class_w,
 				 struct wfad_error *err);
 
-/* Scores every node (NODE tasks: out[row0[n_graphs]]) or graph (GRAPH_XENT: out[n_graphs x
+/* Scores every node (NODE_BCE, NODE_MSE: out[row0[n_graphs]]; NODE_XENT: out[row0[n_graphs] x
+ * out] softmax probabilities) or graph (GRAPH_XENT: out[n_graphs x
  * out] softmax probabilities). WFAD_ENOMEM, WFAD_EINVAL for a non-finite result. */
 enum wfad_status wfad_gnn_predict(const struct wfad_gnn_net *net, const char *name,
 				  const struct wfad_gnn_data *data, double *out,
 				  struct wfad_error *err);
 
 /* NODE_BCE nets: dx[g->n x d] = the gradient of node `node`'s logit with respect to every
- * input feature x[g->n x d] of one graph (no dropout). WFAD_ENOMEM, WFAD_EINVAL for
+ * input feature x[g->n x d] of one graph (no dropout); NODE_XENT nets: of its log-odds of
+ * any class but 0 against class 0. WFAD_ENOMEM, WFAD_EINVAL for
  * another task. */
 enum wfad_status wfad_gnn_input_gradient(const struct wfad_gnn_net *net,
 					 const struct wfad_nn_graph *g, const float *x, size_t node,

@@ -26,9 +26,9 @@ struct gnn_run {
 static const struct wfad_nnd_config gnnrun_defaults = {
 	.hidden = 64,
 	.epochs = 200,
-	.batch = 32,
+	.batch = 8, /* runs; as gcn's defaults */
 	.patience = 20,
-	.lr = 1e-3,
+	.lr = 3e-3,
 	.weight_decay = 1e-4,
 	.dropout = 0.1f,
 };

@@ -445,8 +445,19 @@ void wfad_model_guess_classes(const struct wfad_model *m, const struct wfad_data
 {
 	size_t nodes = ds->dag.n_nodes, d = wfad_features_n_cols(&m->fz);
 	memset(out, WFAD_ANOMALY_NONE, nodes);
-	float *x = m->class_centroid ? malloc(nodes * d * sizeof(float)) : NULL;
+	bool own = m->ops->classify != NULL;
+	float *x = m->class_centroid || own ? malloc(nodes * d * sizeof(float)) : NULL;
 	if (!x || wfad_features_transform(&m->fz, ds, &run, 1, x, NULL) != WFAD_OK) {
+		free(x);
+		return;
+	}
+	/* A detector trained on the families answers itself. */
+	struct wfad_jobset js = {.ds = ds, .runs = &run, .n_runs = 1, .n = nodes, .d = d, .x = x};
+	if (own && m->ops->classify(m->det, &js, out, NULL) == WFAD_OK) {
+		free(x);
+		return;
+	}
+	if (!m->class_centroid) {
 		free(x);
 		return;
 	}

@@ -10,6 +10,7 @@ void wfad_jobset_free(struct wfad_jobset_owned *o)
 		return;
 	free(o->x);
 	free(o->y);
+	free(o->family);
 	free(o->runs);
 	free(o->columns);
 	memset(o, 0, sizeof(*o));
@@ -24,9 +25,10 @@ enum wfad_status wfad_jobset_build(struct wfad_jobset_owned *out, const struct w
 	enum wfad_status st = WFAD_OK;
 	o.x = malloc((n * d > 0 ? n * d : 1) * sizeof(float));
 	o.y = malloc((n ? n : 1));
+	o.family = malloc((n ? n : 1));
 	o.runs = malloc((n_runs ? n_runs : 1) * sizeof(size_t));
 	o.columns = malloc((d ? d : 1) * sizeof(char *));
-	if (!o.x || !o.y || !o.runs || !o.columns) {
+	if (!o.x || !o.y || !o.family || !o.runs || !o.columns) {
 		st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
 		goto cleanup;
 	}
@@ -35,8 +37,11 @@ enum wfad_status wfad_jobset_build(struct wfad_jobset_owned *out, const struct w
 	if (st != WFAD_OK)
 		goto cleanup;
 	for (size_t r = 0; r < n_runs; r++)
-		for (size_t i = 0; i < nodes; i++)
-			o.y[r * nodes + i] = ds->runs[runs[r]].jobs[i].label;
+		for (size_t i = 0; i < nodes; i++) {
+			const struct wfad_job *j = &ds->runs[runs[r]].jobs[i];
+			o.y[r * nodes + i] = j->label;
+			o.family[r * nodes + i] = j->label ? j->anomaly : WFAD_ANOMALY_NONE;
+		}
 	for (size_t c = 0; c < d; c++)
 		o.columns[c] = wfad_features_column_name(fz, c);
 	o.js = (struct wfad_jobset){.ds = ds,
@@ -46,7 +51,8 @@ enum wfad_status wfad_jobset_build(struct wfad_jobset_owned *out, const struct w
 				    .d = d,
 				    .x = o.x,
 				    .y = o.y,
-				    .columns = o.columns};
+				    .columns = o.columns,
+				    .family = o.family};
 	*out = o;
 	memset(&o, 0, sizeof(o));
 cleanup:
@@ -60,6 +66,7 @@ void wfad_jobset_joint_free(struct wfad_jobset_joint *j)
 		return;
 	free(j->x);
 	free(j->y);
+	free(j->family);
 	free(j->parts);
 	memset(j, 0, sizeof(*j));
 }
@@ -69,7 +76,7 @@ enum wfad_status wfad_jobset_join(struct wfad_jobset_joint *out, const struct wf
 {
 	struct wfad_jobset_joint j = {0};
 	size_t n = 0, n_runs = 0, d = n_parts ? parts[0].d : 0;
-	bool labelled = true;
+	bool labelled = true, families = true;
 	for (size_t p = 0; p < n_parts; p++) {
 		if (parts[p].d != d)
 			return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
@@ -78,11 +85,13 @@ enum wfad_status wfad_jobset_join(struct wfad_jobset_joint *out, const struct wf
 		n += parts[p].n;
 		n_runs += parts[p].n_runs;
 		labelled = labelled && parts[p].y;
+		families = families && parts[p].family;
 	}
 	j.x = malloc((n * d > 0 ? n * d : 1) * sizeof(float));
 	j.y = labelled ? malloc(n ? n : 1) : NULL;
+	j.family = families ? malloc(n ? n : 1) : NULL;
 	j.parts = malloc((n_parts ? n_parts : 1) * sizeof(*j.parts));
-	if (!j.x || (labelled && !j.y) || !j.parts) {
+	if (!j.x || (labelled && !j.y) || (families && !j.family) || !j.parts) {
 		wfad_jobset_joint_free(&j);
 		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
 	}
@@ -91,6 +100,9 @@ enum wfad_status wfad_jobset_join(struct wfad_jobset_joint *out, const struct wf
 		j.parts[p] = parts[p];
 		j.parts[p].x = j.x + at * d;
 		j.parts[p].y = labelled ? j.y + at : NULL;
+		j.parts[p].family = families ? j.family + at : NULL;
+		if (families)
+			memcpy(j.family + at, parts[p].family, parts[p].n);
 		memcpy(j.x + at * d, parts[p].x, parts[p].n * d * sizeof(float));
 		if (labelled)
 			memcpy(j.y + at, parts[p].y, parts[p].n);
@@ -101,6 +113,7 @@ enum wfad_status wfad_jobset_join(struct wfad_jobset_joint *out, const struct wf
 				    .d = d,
 				    .x = j.x,
 				    .y = j.y,
+				    .family = j.family,
 				    .columns = n_parts ? parts[0].columns : NULL,
 				    .parts = j.parts,
 				    .n_parts = n_parts};
