@@ -116,8 +116,11 @@ int main(int argc, char **argv)
 	printf("gemm roof (wfad_nn_gemm 1024^3, one thread): %.1f GFLOP/s\n", roof);
 	double wfad_s = 0.0, wfad_s1 = 0.0, rss_train = 0.0;
 	for (int threads = 1; threads <= torch_threads; threads++) {
-		struct wfad_detector_params p = {
-			.seed = 0, .threads = (unsigned)threads, .epochs = epochs, .lr = 1e-3};
+		struct wfad_detector_params p = {.seed = 0,
+						 .threads = (unsigned)threads,
+						 .epochs = epochs,
+						 .batch = 32,
+						 .lr = 1e-3};
 		if (ops->create(&p, &det) != WFAD_OK)
 			goto done;
 		double t0 = wfad_clock_seconds();
@@ -184,8 +187,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; every && i < ds->n_runs; i++)
 		every[i] = i;
 	if (every && wfad_jobset_build(&all, ds, every, ds->n_runs, &fz, &err) == WFAD_OK &&
-	    ops->create(&(struct wfad_detector_params){.epochs = 1, .threads = 1}, &det) ==
-		    WFAD_OK) {
+	    ops->create(&(struct wfad_detector_params){.epochs = 1, .threads = 1, .batch = 32},
+			&det) == WFAD_OK) {
 		double t0 = wfad_clock_seconds();
 		enum wfad_status st = ops->fit(det, &all.js, NULL, &err);
 		printf("wfad   one epoch on all %zu runs (%zu rows): %.3f s, peak RSS %.0f MB%s\n",

@@ -422,8 +422,8 @@ static enum wfad_status diverged(const char *name, struct wfad_error *err, int e
  * workers run whole shards (forward, loss, backward into the shard's own gradient buffer,
  * dropout from the shard's own stream) and the buffers are summed in shard order, so the
  * result is the same for any number of threads. */
-#define GNN_SHARD 8
-#define GNN_ROWS_PER_WORKER 4096 /* fewer rows than this per worker: not worth a thread */
+#define GNN_SHARD 2
+#define GNN_ROWS_PER_WORKER 2048 /* fewer rows than this per worker: not worth a thread */
 
 struct worker {
 	struct gnn_act a;
