@@ -33,6 +33,12 @@ enum wfad_status wfad_run_features_transform(const struct wfad_run_featurizer *r
 					     size_t n_runs, float *out);
 void wfad_run_featurizer_free(struct wfad_run_featurizer *rf);
 
+/* Columns of a row that mean the same in every workflow: the WFAD_RUN_SHARED_COLS host and
+ * makespan columns, then per delay the largest and the mean of the per-transformation mean log
+ * ratios and the largest job log ratio (NaN where no job has the delay). */
+enum { WFAD_RUN_SUMMARY_COLS = WFAD_RUN_SHARED_COLS + 3 * WFAD_RUN_STATS };
+void wfad_run_features_summary(const struct wfad_run_featurizer *rf, const float *row, float *out);
+
 #ifdef __cplusplus
 }
 #endif

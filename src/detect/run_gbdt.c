@@ -26,7 +26,7 @@ struct run_gbdt {
 	size_t n_classes;
 };
 
-enum { TAIL = WFAD_RUN_SHARED_COLS, JOINT_SHARED = TAIL + 3 * WFAD_RUN_STATS };
+enum { TAIL = WFAD_RUN_SHARED_COLS, JOINT_SHARED = WFAD_RUN_SUMMARY_COLS };
 
 enum { DEFAULT_ROUNDS = 300, PATIENCE = 25 };
 
@@ -84,33 +84,15 @@ static long featurizer_of(const struct run_gbdt *g, const struct wfad_dataset *d
 	return -1;
 }
 
-/* Joint row: the shared columns from one workflow's row f (its n_tr transformations), then
- * f's per-transformation block at block0; every other column missing. */
-static void joint_row(const struct run_gbdt *g, const float *f, size_t n_tr, size_t block0,
-		      float *o)
+/* Joint row: the summary columns from one workflow's row f, then f's per-transformation
+ * block at block0; every other column missing. */
+static void joint_row(const struct run_gbdt *g, const struct wfad_run_featurizer *rf,
+		      const float *f, size_t block0, float *o)
 {
 	for (size_t c = 0; c < g->cols; c++)
 		o[c] = NAN;
-	size_t nb = n_tr * WFAD_RUN_STATS * 2;
-	memcpy(o, f + nb, TAIL * sizeof(float));
-	for (size_t s = 0; s < WFAD_RUN_STATS; s++) {
-		double top = -INFINITY, sum = 0, jmax = -INFINITY;
-		size_t n = 0;
-		for (size_t t = 0; t < n_tr; t++) {
-			float mean = f[(t * WFAD_RUN_STATS + s) * 2],
-			      mx = f[(t * WFAD_RUN_STATS + s) * 2 + 1];
-			if (isnan(mean))
-				continue;
-			top = fmax(top, mean);
-			jmax = fmax(jmax, mx);
-			sum += mean;
-			n++;
-		}
-		o[TAIL + 3 * s] = n ? (float)top : NAN;
-		o[TAIL + 3 * s + 1] = n ? (float)(sum / (double)n) : NAN;
-		o[TAIL + 3 * s + 2] = n ? (float)jmax : NAN;
-	}
-	memcpy(o + block0, f, nb * sizeof(float));
+	wfad_run_features_summary(rf, f, o);
+	memcpy(o + block0, f, rf->n_tr * WFAD_RUN_STATS * 2 * sizeof(float));
 }
 
 /* Features of a task's runs: x[n_runs x g->cols]. */
@@ -134,7 +116,7 @@ static enum wfad_status features(const struct run_gbdt *g, const struct wfad_run
 			return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
 		}
 		for (size_t r = 0; g->joint && r < n; r++)
-			joint_row(g, f + r * cols, rf->n_tr, g->block0[k], x + (at + r) * g->cols);
+			joint_row(g, rf, f + r * cols, g->block0[k], x + (at + r) * g->cols);
 		if (g->joint)
 			free(f);
 		at += n;

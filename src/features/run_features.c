@@ -216,3 +216,27 @@ enum wfad_status wfad_run_features_transform(const struct wfad_run_featurizer *r
 	free(tmp);
 	return WFAD_OK;
 }
+
+void wfad_run_features_summary(const struct wfad_run_featurizer *rf, const float *row, float *out)
+{
+	size_t n_tr = rf->n_tr, nb = n_tr * WFAD_RUN_STATS * 2;
+	memcpy(out, row + nb, WFAD_RUN_SHARED_COLS * sizeof(float));
+	float *o = out + WFAD_RUN_SHARED_COLS;
+	for (size_t s = 0; s < WFAD_RUN_STATS; s++) {
+		double top = -INFINITY, sum = 0, jmax = -INFINITY;
+		size_t n = 0;
+		for (size_t t = 0; t < n_tr; t++) {
+			float mean = row[(t * WFAD_RUN_STATS + s) * 2];
+			float mx = row[(t * WFAD_RUN_STATS + s) * 2 + 1];
+			if (isnan(mean))
+				continue;
+			top = fmax(top, mean);
+			jmax = fmax(jmax, mx);
+			sum += mean;
+			n++;
+		}
+		o[3 * s] = n ? (float)top : NAN;
+		o[3 * s + 1] = n ? (float)(sum / (double)n) : NAN;
+		o[3 * s + 2] = n ? (float)jmax : NAN;
+	}
+}
