@@ -251,7 +251,9 @@ WFAD_TEST(active_budgets_and_bad_input)
 	wfad_collection_free(&c);
 }
 
-WFAD_TEST(active_mlp_warm_start_update)
+/* Warm starts (mlp: more epochs; gbdt: more trees): refused when unfitted or with zero
+ * epochs (leaving the model as it was), and they change the scores. */
+WFAD_TEST(active_warm_start_update)
 {
 	struct wfad_collection c = {0};
 	if (!load_sample(&c))
@@ -268,29 +270,36 @@ WFAD_TEST(active_mlp_warm_start_update)
 	struct wfad_jobset_owned small = {0}, big = {0};
 	CHECK_OK(wfad_jobset_build(&small, ds, runs, 6, &fz, &err), &err);
 	CHECK_OK(wfad_jobset_build(&big, ds, runs, 12, &fz, &err), &err);
-	const struct wfad_detector_ops *ops = wfad_detector_find("mlp");
-	CHECK(ops && ops->update);
-	struct wfad_detector_params p = {.seed = 3, .threads = 1, .epochs = 5};
-	struct wfad_detector *det = NULL;
-	CHECK_INT(ops->create(&p, &det), WFAD_OK);
-	/* Unfitted: refused. */
-	CHECK_INT(ops->update(det, &big.js, NULL, 2, &err), WFAD_EINVAL);
-	CHECK_OK(ops->fit(det, &small.js, NULL, &err), &err);
-	double *s0 = malloc(big.js.n * sizeof(double)), *s1 = malloc(big.js.n * sizeof(double));
-	CHECK_OK(ops->score(det, &big.js, s0, &err), &err);
-	CHECK_OK(ops->update(det, &big.js, NULL, 3, &err), &err);
-	CHECK_OK(ops->score(det, &big.js, s1, &err), &err);
-	bool changed = false;
-	for (size_t i = 0; i < big.js.n; i++)
-		changed |= s0[i] != s1[i];
-	CHECK(changed);
-	/* A failed update (zero epochs) leaves the model as it was. */
-	CHECK_INT(ops->update(det, &big.js, NULL, 0, &err), WFAD_EINVAL);
-	CHECK_OK(ops->score(det, &big.js, s0, &err), &err);
-	CHECK(memcmp(s0, s1, big.js.n * sizeof(double)) == 0);
-	free(s0);
-	free(s1);
-	ops->destroy(det);
+	const char *names[] = {"mlp", "gbdt"};
+	for (int k = 0; k < 2; k++) {
+		const struct wfad_detector_ops *ops = wfad_detector_find(names[k]);
+		CHECK(ops && ops->update);
+		if (!ops || !ops->update)
+			continue;
+		struct wfad_detector_params p = {
+			.seed = 3, .threads = 1, .epochs = 5, .n_trees = 20};
+		struct wfad_detector *det = NULL;
+		CHECK_INT(ops->create(&p, &det), WFAD_OK);
+		/* Unfitted: refused. */
+		CHECK_INT(ops->update(det, &big.js, NULL, 2, &err), WFAD_EINVAL);
+		CHECK_OK(ops->fit(det, &small.js, NULL, &err), &err);
+		double *s0 = malloc(big.js.n * sizeof(double));
+		double *s1 = malloc(big.js.n * sizeof(double));
+		CHECK_OK(ops->score(det, &big.js, s0, &err), &err);
+		CHECK_OK(ops->update(det, &big.js, NULL, 3, &err), &err);
+		CHECK_OK(ops->score(det, &big.js, s1, &err), &err);
+		bool changed = false;
+		for (size_t i = 0; i < big.js.n; i++)
+			changed |= s0[i] != s1[i];
+		CHECK(changed);
+		/* A failed update (zero epochs) leaves the model as it was. */
+		CHECK_INT(ops->update(det, &big.js, NULL, 0, &err), WFAD_EINVAL);
+		CHECK_OK(ops->score(det, &big.js, s0, &err), &err);
+		CHECK(memcmp(s0, s1, big.js.n * sizeof(double)) == 0);
+		free(s0);
+		free(s1);
+		ops->destroy(det);
+	}
 	wfad_jobset_free(&small);
 	wfad_jobset_free(&big);
 	wfad_featurizer_free(&fz);

@@ -237,6 +237,100 @@ cleanup:
 	return st;
 }
 
+/* Warm start: continues boosting the fitted trees on train, GBDT_TREES_PER_EPOCH trees per
+ * epoch, and keeps the prefix with the best validation AUC (the trees it had when no new
+ * one helps). The fitted model is untouched on failure. */
+#define GBDT_TREES_PER_EPOCH 10
+static enum wfad_status gbdt_update(struct wfad_detector *det, const struct wfad_jobset *train,
+				    const struct wfad_jobset *valid, int epochs,
+				    struct wfad_error *err)
+{
+	struct gbdt *m = (struct gbdt *)det;
+	if (!m->booster)
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "gbdt: a warm start needs a fitted model");
+	if (epochs < 1 || epochs > GBDT_MAX_TREES / GBDT_TREES_PER_EPOCH)
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "gbdt: a warm start needs 1 to %d epochs, not %d",
+				      GBDT_MAX_TREES / GBDT_TREES_PER_EPOCH, epochs);
+	if (train->d != m->d || (valid && valid->n > 0 && valid->d != m->d))
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "gbdt: fitted on %zu feature columns, asked to update on %zu",
+				      m->d, train->d);
+	double ratio;
+	enum wfad_status st = check_labels(train, "training", &ratio, err);
+	bool stop_early = valid && valid->n > 0;
+	if (st == WFAD_OK && stop_early)
+		st = check_labels(valid, "validation", NULL, err);
+	if (st != WFAD_OK)
+		return st;
+	DMatrixHandle dtrain = NULL, dvalid = NULL;
+	BoosterHandle b = NULL, best = NULL;
+	bst_ulong len = 0;
+	const char *raw = NULL;
+	if ((st = make_matrix(train, true, &dtrain, err)) != WFAD_OK ||
+	    (stop_early && (st = make_matrix(valid, true, &dvalid, err)) != WFAD_OK))
+		goto cleanup;
+	DMatrixHandle cache[2] = {dtrain, dvalid};
+	if (XGBoosterCreate(cache, stop_early ? 2 : 1, &b) != 0 ||
+	    XGBoosterSaveModelToBuffer(m->booster, "{\"format\": \"ubj\"}", &len, &raw) != 0 ||
+	    XGBoosterLoadModelFromBuffer(b, raw, len) != 0) {
+		st = xgb_error(err, "warm start");
+		goto cleanup;
+	}
+	if ((st = set_params(b, &m->p, ratio, train->n, err)) != WFAD_OK)
+		goto cleanup;
+	const char *names[1] = {"valid"}, *res = NULL;
+	int start = m->n_trees, best_iter = start - 1, more = epochs * GBDT_TREES_PER_EPOCH;
+	double best_auc = -INFINITY;
+	if (stop_early) {
+		if (XGBoosterEvalOneIter(b, start - 1, &dvalid, names, 1, &res) != 0) {
+			st = xgb_error(err, "evaluation");
+			goto cleanup;
+		}
+		best_auc = parse_metric(res);
+	}
+	for (int it = start; it < start + more; it++) {
+		if (XGBoosterUpdateOneIter(b, it, dtrain) != 0) {
+			st = xgb_error(err, "training");
+			goto cleanup;
+		}
+		if (!stop_early) {
+			best_iter = it;
+			continue;
+		}
+		if (XGBoosterEvalOneIter(b, it, &dvalid, names, 1, &res) != 0) {
+			st = xgb_error(err, "evaluation");
+			goto cleanup;
+		}
+		double auc = parse_metric(res);
+		if (auc > best_auc) {
+			best_auc = auc;
+			best_iter = it;
+		}
+	}
+	if (best_iter + 1 > GBDT_MAX_TREES || XGBoosterSlice(b, 0, best_iter + 1, 1, &best) != 0) {
+		st = xgb_error(err, "slice");
+		goto cleanup;
+	}
+	if ((st = set_threads(best, m->p.threads, train->n, err)) != WFAD_OK)
+		goto cleanup;
+	XGBoosterFree(m->booster);
+	m->booster = best;
+	best = NULL;
+	m->n_trees = best_iter + 1;
+cleanup:
+	if (best)
+		XGBoosterFree(best);
+	if (b)
+		XGBoosterFree(b);
+	if (dtrain)
+		XGDMatrixFree(dtrain);
+	if (dvalid)
+		XGDMatrixFree(dvalid);
+	return st;
+}
+
 /* Shapes: x [n][d] -> out [n], probabilities. */
 static enum wfad_status gbdt_score(const struct wfad_detector *det, const struct wfad_jobset *js,
 				   double *out, struct wfad_error *err)
@@ -402,4 +496,5 @@ const struct wfad_detector_ops wfad_detector_gbdt = {
 	.save = gbdt_save,
 	.load = gbdt_load,
 	.destroy = gbdt_destroy,
+	.update = gbdt_update,
 };
