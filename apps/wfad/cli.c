@@ -163,7 +163,8 @@ int cli_parse_hyper(const struct cli_hyper *h, struct wfad_detector_params *p)
 	} ints[] = {{h->epochs, "--epochs", 100000, &p->epochs},
 		    {h->batch, "--batch", 1000000, &p->batch},
 		    {h->hidden, "--hidden", 4096, &p->hidden},
-		    {h->trees, "--trees", 100000, &p->n_trees}};
+		    {h->trees, "--trees", 100000, &p->n_trees},
+		    {h->patience, "--patience", 100000, &p->patience}};
 	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
 		if (!ints[i].text)
 			continue;

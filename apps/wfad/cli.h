@@ -68,7 +68,7 @@ int cmd_active(int argc, char **argv);
 
 /* Hyperparameter options shared by eval and train (NULL: the detector's default). */
 struct cli_hyper {
-	const char *epochs, *batch, *hidden, *lr, *trees, *classes;
+	const char *epochs, *batch, *hidden, *lr, *trees, *patience, *classes;
 };
 #define CLI_HYPER_OPTIONS(h)                                                                       \
 	{"epochs", 0, "N", "neural detectors: most epochs (default: the detector's)", &(h).epochs}, \
@@ -77,6 +77,8 @@ struct cli_hyper {
 		{"hidden", 0, "N", "neural detectors: hidden width", &(h).hidden},                 \
 		{"lr", 0, "RATE", "neural detectors, gbdt: learning rate", &(h).lr},               \
 		{"trees", 0, "N", "gbdt, iforest: trees (boosting rounds)", &(h).trees},           \
+		{"patience", 0, "N", "early stopping: epochs (gbdt: rounds) without improvement",  \
+		 &(h).patience},                                                                   \
 		{"classes", 0, NULL, "gcn: learn each job's fault family (cpu, hdd, ...)",         \
 		 &(h).classes}
 /* Parses them into p; prints the error and returns EXIT_USAGE on a bad value. */
