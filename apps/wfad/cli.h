@@ -71,7 +71,8 @@ struct cli_hyper {
 	const char *epochs, *batch, *hidden, *lr, *trees, *patience, *classes;
 };
 #define CLI_HYPER_OPTIONS(h)                                                                       \
-	{"epochs", 0, "N", "neural detectors: most epochs (default: the detector's)", &(h).epochs}, \
+	{"epochs", 0, "N", "neural detectors: most epochs (default: the detector's)",              \
+	 &(h).epochs},                                                                             \
 		{"batch", 0, "N", "neural detectors: batch size (runs for graph models)",          \
 		 &(h).batch},                                                                      \
 		{"hidden", 0, "N", "neural detectors: hidden width", &(h).hidden},                 \
@@ -79,8 +80,10 @@ struct cli_hyper {
 		{"trees", 0, "N", "gbdt, iforest: trees (boosting rounds)", &(h).trees},           \
 		{"patience", 0, "N", "early stopping: epochs (gbdt: rounds) without improvement",  \
 		 &(h).patience},                                                                   \
-		{"classes", 0, NULL, "gcn: learn each job's fault family (cpu, hdd, ...)",         \
-		 &(h).classes}
+	{                                                                                          \
+		"classes", 0, NULL, "gcn: learn each job's fault family (cpu, hdd, ...)",          \
+			&(h).classes                                                               \
+	}
 /* Parses them into p; prints the error and returns EXIT_USAGE on a bad value. */
 int cli_parse_hyper(const struct cli_hyper *h, struct wfad_detector_params *p);
 
