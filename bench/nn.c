@@ -1,5 +1,6 @@
 /* bench/nn: the neural core's speed. (1) The optimised matrix product against the naive
- * reference on the shapes of an MLP training step (GFLOP/s and ratio). (2) Seconds per
+ * reference on the shapes of an MLP training step (GFLOP/s and ratio), and the im2col
+ * convolution against the direct loops on ganttcnn's layers (ms per batch). (2) Seconds per
  * training epoch of the mlp and ae detectors on a synthetic ROWS x 46 matrix (the size of
  * montage's training split with `rich` features), one thread; when /usr/bin/python3 has
  * PyTorch, the same model, batch size and optimiser are timed by bench/nn_torch.py on the same
@@ -86,6 +87,72 @@ static void bench_gemm(void)
 	free(c);
 }
 
+/* Milliseconds of one forward + backward of a convolution layer on a batch, best of three
+ * timed loops; ref picks the direct loops. */
+static double conv_ms(bool ref, const struct wfad_nn_conv2d *l, size_t n, size_t h, const float *x,
+		      float *y, float *dx, float *work, double budget_s)
+{
+	double best = 1e30;
+	for (int rep = 0; rep < 3; rep++) {
+		size_t calls = 0;
+		double t0 = wfad_clock_seconds(), t;
+		do {
+			if (ref) {
+				wfad_nn_conv2d_forward_ref(l, n, h, h, x, y);
+				wfad_nn_conv2d_backward_ref(l, n, h, h, x, y, dx);
+			} else {
+				wfad_nn_conv2d_forward(l, n, h, h, x, y, work);
+				wfad_nn_conv2d_backward(l, n, h, h, x, y, dx, work);
+			}
+			calls++;
+			t = wfad_clock_seconds() - t0;
+		} while (t < budget_s / 3);
+		double ms = t / (double)calls * 1e3;
+		best = ms < best ? ms : best;
+	}
+	return best;
+}
+
+/* The two convolutions of ganttcnn (batch 16, 3x3), direct loops against im2col + gemm. */
+static void bench_conv(void)
+{
+	static const struct {
+		const char *what;
+		size_t c_in, c_out, h;
+	} cases[] = {
+		{"conv 9->16 32x32, batch 16", 9, 16, 32},
+		{"conv 16->32 16x16, batch 16", 16, 32, 16},
+	};
+	enum { N = 16, MAXF = N * 32 * 32 * 32 };
+	float *x = calloc(MAXF, sizeof(float)), *y = calloc(MAXF, sizeof(float));
+	float *dx = calloc(MAXF, sizeof(float)), *work = calloc(16 * 9 * 32 * 32, sizeof(float));
+	if (!x || !y || !dx || !work)
+		exit(1);
+	struct wfad_rng rng;
+	wfad_rng_seed(&rng, 2);
+	for (size_t i = 0; i < MAXF; i++)
+		x[i] = (float)wfad_rng_uniform(&rng) - 0.5f;
+	printf("%-28s %12s %12s %8s\n", "conv2d forward + backward", "ref ms", "opt ms", "ratio");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct wfad_nn_conv2d l;
+		size_t size = 0;
+		wfad_nn_conv2d_plan(&l, cases[i].c_in, cases[i].c_out, 3, &size);
+		struct wfad_nn_block blk = {0};
+		if (wfad_nn_block_alloc(&blk, size) != WFAD_OK)
+			exit(1);
+		wfad_nn_conv2d_bind(&l, &blk);
+		wfad_nn_conv2d_init(&l, &rng);
+		double ref = conv_ms(true, &l, N, cases[i].h, x, y, dx, work, 0.5);
+		double opt = conv_ms(false, &l, N, cases[i].h, x, y, dx, work, 0.5);
+		printf("%-28s %12.2f %12.2f %7.1fx\n", cases[i].what, ref, opt, ref / opt);
+		wfad_nn_block_free(&blk);
+	}
+	free(x);
+	free(y);
+	free(dx);
+	free(work);
+}
+
 /* Seconds per epoch of one detector fit (no validation set, so every epoch runs). */
 static double epoch_seconds(const char *name, const struct wfad_jobset *js, int epochs)
 {
@@ -130,6 +197,7 @@ int main(int argc, char **argv)
 	enum { D = 46 };
 
 	bench_gemm();
+	bench_conv();
 
 	/* Rows in [0, 1) like min-max scaled features; about 20% labelled anomalous by a
 	 * nonlinear rule, so the classifier has something to learn. */

@@ -1,9 +1,12 @@
 /* Tests of the convolution kernels (finite-difference gradients of conv2d and max pooling)
  * and of the ganttcnn run classifier (planted classes, determinism for a seed). */
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "test.h"
 #include "wfad/nn.h"
+#include "wfad/render.h"
 #include "wfad/runlevel.h"
 
 static void fill_uniform(float *x, size_t n, struct wfad_rng *rng)
@@ -23,13 +26,35 @@ static double dot(const float *y, const float *r, size_t n)
 
 enum { CN = 2, CI = 3, CO = 4, CK = 3, CH = 5, CW = 6 };
 
-static double conv_loss(const struct wfad_nn_conv2d *l, const float *x, float *y, const float *r)
+/* Scratch of the optimised kernels for the CI x CH x CW images above. */
+static float conv_work[CI * CK * CK * CH * CW];
+
+static void conv_forward(bool ref, const struct wfad_nn_conv2d *l, const float *x, float *y)
 {
-	wfad_nn_conv2d_forward(l, CN, CH, CW, x, y);
+	if (ref)
+		wfad_nn_conv2d_forward_ref(l, CN, CH, CW, x, y);
+	else
+		wfad_nn_conv2d_forward(l, CN, CH, CW, x, y, conv_work);
+}
+
+static void conv_backward(bool ref, const struct wfad_nn_conv2d *l, const float *x, const float *dy,
+			  float *dx)
+{
+	if (ref)
+		wfad_nn_conv2d_backward_ref(l, CN, CH, CW, x, dy, dx);
+	else
+		wfad_nn_conv2d_backward(l, CN, CH, CW, x, dy, dx, conv_work);
+}
+
+static double conv_loss(bool ref, const struct wfad_nn_conv2d *l, const float *x, float *y,
+			const float *r)
+{
+	conv_forward(ref, l, x, y);
 	return dot(y, r, CN * CO * CH * CW);
 }
 
-WFAD_TEST(conv2d_gradients_match_finite_differences)
+/* The finite-difference check of one implementation (reference or optimised). */
+static void conv_gradient_check(bool ref)
 {
 	struct wfad_nn_conv2d l;
 	size_t size = 0;
@@ -48,7 +73,7 @@ WFAD_TEST(conv2d_gradients_match_finite_differences)
 	fill_uniform(x, NX, &rng);
 	fill_uniform(r, NY, &rng);
 	/* One output against the definition, with a tap that reads the zero padding. */
-	wfad_nn_conv2d_forward(&l, CN, CH, CW, x, y);
+	conv_forward(ref, &l, x, y);
 	double want = l.b[1];
 	for (size_t c = 0; c < CI; c++)
 		for (size_t u = 0; u < CK; u++)
@@ -61,7 +86,7 @@ WFAD_TEST(conv2d_gradients_match_finite_differences)
 			}
 	CHECK_NEAR(y[((1 * CO + 1) * CH + 0) * CW + 2], want, 1e-5);
 	wfad_nn_block_zero_grad(&blk);
-	wfad_nn_conv2d_backward(&l, CN, CH, CW, x, r, dx);
+	conv_backward(ref, &l, x, r, dx);
 	const float eps = 1e-2f;
 	int bad = 0;
 	/* Parameters: every weight and bias. */
@@ -72,9 +97,9 @@ WFAD_TEST(conv2d_gradients_match_finite_differences)
 			continue;
 		float keep = blk.param[i];
 		blk.param[i] = keep + eps;
-		double up = conv_loss(&l, x, y, r);
+		double up = conv_loss(ref, &l, x, y, r);
 		blk.param[i] = keep - eps;
-		double down = conv_loss(&l, x, y, r);
+		double down = conv_loss(ref, &l, x, y, r);
 		blk.param[i] = keep;
 		double fd = (up - down) / (2 * eps);
 		if (fabs(fd - blk.grad[i]) > 2e-3 * (1 + fabs(fd)) && bad++ < 5)
@@ -84,9 +109,9 @@ WFAD_TEST(conv2d_gradients_match_finite_differences)
 	for (size_t i = 0; i < NX; i++) {
 		float keep = x[i];
 		x[i] = keep + eps;
-		double up = conv_loss(&l, x, y, r);
+		double up = conv_loss(ref, &l, x, y, r);
 		x[i] = keep - eps;
-		double down = conv_loss(&l, x, y, r);
+		double down = conv_loss(ref, &l, x, y, r);
 		x[i] = keep;
 		double fd = (up - down) / (2 * eps);
 		if (fabs(fd - dx[i]) > 2e-3 * (1 + fabs(fd)) && bad++ < 5)
@@ -95,10 +120,86 @@ WFAD_TEST(conv2d_gradients_match_finite_differences)
 	CHECK_INT(bad, 0);
 	/* Backward accumulates: a second call doubles the gradients. */
 	float g0 = blk.grad[l.w_off], dx0 = dx[3];
-	wfad_nn_conv2d_backward(&l, CN, CH, CW, x, r, dx);
+	conv_backward(ref, &l, x, r, dx);
 	CHECK_NEAR(blk.grad[l.w_off], 2 * g0, 1e-4 * (1 + fabs(g0)));
 	CHECK_NEAR(dx[3], 2 * dx0, 1e-4 * (1 + fabs(dx0)));
 	wfad_nn_block_free(&blk);
+}
+
+WFAD_TEST(conv2d_gradients_match_finite_differences)
+{
+	conv_gradient_check(true);
+	conv_gradient_check(false);
+}
+
+/* Largest |a - b| relative to 1 + |b| over n values. */
+static double max_rel_diff(const float *a, const float *b, size_t n)
+{
+	double worst = 0;
+	for (size_t i = 0; i < n; i++) {
+		double d = fabs((double)a[i] - b[i]) / (1 + fabs((double)b[i]));
+		worst = d > worst || isnan(d) ? d : worst;
+	}
+	return worst;
+}
+
+/* Optimised against reference kernels on random inputs of one shape. */
+static void conv_compare(size_t n, size_t ci, size_t co, size_t k, size_t h, size_t w,
+			 uint64_t seed)
+{
+	struct wfad_nn_conv2d l;
+	size_t size = 0;
+	wfad_nn_conv2d_plan(&l, ci, co, k, &size);
+	struct wfad_nn_block ref = {0}, opt = {0};
+	size_t nx = n * ci * h * w, ny = n * co * h * w;
+	float *x = calloc(nx, sizeof(float)), *dy = calloc(ny, sizeof(float));
+	float *y_ref = calloc(ny, sizeof(float)), *y_opt = calloc(ny, sizeof(float));
+	float *dx_ref = calloc(nx, sizeof(float)), *dx_opt = calloc(nx, sizeof(float));
+	float *work = calloc(wfad_nn_conv2d_work_size(&l, h, w), sizeof(float));
+	CHECK_INT(wfad_nn_block_alloc(&ref, size), WFAD_OK);
+	CHECK_INT(wfad_nn_block_alloc(&opt, size), WFAD_OK);
+	if (!x || !dy || !y_ref || !y_opt || !dx_ref || !dx_opt || !work || !ref.param ||
+	    !opt.param)
+		goto cleanup;
+	struct wfad_rng rng;
+	wfad_rng_seed(&rng, seed);
+	wfad_nn_conv2d_bind(&l, &ref);
+	wfad_nn_conv2d_init(&l, &rng);
+	fill_uniform(l.b, co, &rng);
+	memcpy(opt.param, ref.param, size * sizeof(float));
+	fill_uniform(x, nx, &rng);
+	fill_uniform(dy, ny, &rng);
+	fill_uniform(dx_ref, nx, &rng); /* backward accumulates onto what is there */
+	memcpy(dx_opt, dx_ref, nx * sizeof(float));
+	wfad_nn_conv2d_forward_ref(&l, n, h, w, x, y_ref);
+	wfad_nn_conv2d_backward_ref(&l, n, h, w, x, dy, dx_ref);
+	wfad_nn_conv2d_bind(&l, &opt);
+	wfad_nn_conv2d_forward(&l, n, h, w, x, y_opt, work);
+	wfad_nn_conv2d_backward(&l, n, h, w, x, dy, dx_opt, work);
+	CHECK(max_rel_diff(y_opt, y_ref, ny) < 1e-5);
+	CHECK(max_rel_diff(dx_opt, dx_ref, nx) < 1e-5);
+	CHECK(max_rel_diff(opt.grad, ref.grad, size) < 1e-4);
+	printf("  n %zu, %zu -> %zu channels, k %zu, %zu x %zu: y %.2g, dx %.2g, dw %.2g\n", n, ci,
+	       co, k, h, w, max_rel_diff(y_opt, y_ref, ny), max_rel_diff(dx_opt, dx_ref, nx),
+	       max_rel_diff(opt.grad, ref.grad, size));
+cleanup:
+	wfad_nn_block_free(&ref);
+	wfad_nn_block_free(&opt);
+	free(x);
+	free(dy);
+	free(y_ref);
+	free(y_opt);
+	free(dx_ref);
+	free(dx_opt);
+	free(work);
+}
+
+WFAD_TEST(conv2d_optimised_matches_reference)
+{
+	conv_compare(3, 5, 7, 3, 9, 11, 21);
+	conv_compare(2, 8, 16, 3, 32, 32, 22);
+	conv_compare(1, 2, 3, 5, 4, 7, 23); /* kernel wider than the image's rows */
+	conv_compare(2, 1, 1, 1, 1, 1, 24);
 }
 
 WFAD_TEST(maxpool2_gradients_match_finite_differences)
@@ -189,9 +290,24 @@ static void classify(const struct wfad_dataset *ds, uint64_t seed, double *proba
 	for (size_t i = 0; i < n_test; i++)
 		test[i] = 50 + i;
 	const char *classes[2] = {"normal", "cpu_2"};
-	struct wfad_run_task tr = {ds, train, 40, ytr, classes, 2};
-	struct wfad_run_task va = {ds, valid, 10, yva, classes, 2};
-	struct wfad_run_task te = {ds, test, n_test, NULL, classes, 2};
+	struct wfad_run_task tr = {.ds = ds,
+				   .runs = train,
+				   .n_runs = 40,
+				   .y = ytr,
+				   .classes = classes,
+				   .n_classes = 2};
+	struct wfad_run_task va = {.ds = ds,
+				   .runs = valid,
+				   .n_runs = 10,
+				   .y = yva,
+				   .classes = classes,
+				   .n_classes = 2};
+	struct wfad_run_task te = {.ds = ds,
+				   .runs = test,
+				   .n_runs = n_test,
+				   .y = NULL,
+				   .classes = classes,
+				   .n_classes = 2};
 	const struct wfad_run_classifier_ops *ops = wfad_run_classifier_find("ganttcnn");
 	CHECK(ops != NULL);
 	if (!ops)
@@ -203,6 +319,40 @@ static void classify(const struct wfad_dataset *ds, uint64_t seed, double *proba
 	CHECK_OK(ops->fit(c, &tr, &va, &err), &err);
 	CHECK_OK(ops->predict(c, &te, proba, &err), &err);
 	ops->destroy(c);
+}
+
+/* The utilisation channel: the segment channels as without it, and over the runtime of the
+ * one job with a CPU time, coverage x (its utilisation - the typical value). */
+WFAD_TEST(raster_utilisation_channel)
+{
+	struct wfad_dataset ds;
+	make_runs(&ds, 1, 5);
+	double *f = ds.runs[0].jobs[1].f;
+	f[WFAD_F_CPU_TIME] = (f[WFAD_F_EXECUTE_END] - f[WFAD_F_EXECUTE_START]) / 2;
+	enum { N = 16, PLANE = N * N };
+	static float plain[WFAD_RASTER_CHANNELS * PLANE], util[WFAD_RASTER_UTIL_CHANNELS * PLANE];
+	const double typical[3] = {0.0, -1.0, 0.0};
+	struct wfad_raster_options opt = {.span = 60, .util = typical};
+	wfad_render_raster_span(&ds, 0, N, 60, plain);
+	wfad_render_raster_ex(&ds, 0, N, &opt, util);
+	CHECK(memcmp(plain, util, sizeof(plain)) == 0);
+	double u = wfad_render_job_utilisation(&ds.runs[0].jobs[1]) + 1.0;
+	CHECK(u > 0.2 && u < 0.5); /* about log(6 / 11) + 1 */
+	const float *rt = plain + WFAD_SEG_RUNTIME * PLANE,
+		    *uc = util + WFAD_RASTER_CHANNELS * PLANE;
+	size_t lit = 0;
+	for (size_t p = 0; p < PLANE; p++) {
+		size_t row = p / N;
+		bool job1 = row >= N / 3 && row < 2 * N / 3; /* rows of job 1 of 3 */
+		if (job1)
+			CHECK_NEAR(uc[p], u * rt[p], 1e-6);
+		else
+			CHECK_NEAR(uc[p], 0, 0);
+		lit += uc[p] > 0;
+	}
+	CHECK(lit > 0);
+	CHECK(isnan(wfad_render_job_utilisation(&ds.runs[0].jobs[0])));
+	wfad_dataset_free(&ds);
 }
 
 WFAD_TEST(ganttcnn_separates_planted_classes_deterministically)

@@ -312,13 +312,26 @@ void wfad_nn_conv2d_plan(struct wfad_nn_conv2d *l, size_t c_in, size_t c_out, si
 void wfad_nn_conv2d_bind(struct wfad_nn_conv2d *l, const struct wfad_nn_block *blk);
 /* w He-uniform on fan_in = c_in k k, b = 0. */
 void wfad_nn_conv2d_init(const struct wfad_nn_conv2d *l, struct wfad_rng *rng);
-/* y[n x c_out x h x w] = b + sum over c_in, taps of w * x[n x c_in x h x w] (overwrites y). */
+/* Reference: direct loops. y[n x c_out x h x w] = b + sum over c_in, taps of
+ * w * x[n x c_in x h x w] (overwrites y). */
+void wfad_nn_conv2d_forward_ref(const struct wfad_nn_conv2d *l, size_t n, size_t h, size_t w,
+				const float *restrict x, float *restrict y);
+/* Reference: dw += x (*) dy, db += sums of dy (both summed in double per element);
+ * dx[n x c_in x h x w] += the transposed convolution of dy unless dx is NULL. */
+void wfad_nn_conv2d_backward_ref(const struct wfad_nn_conv2d *l, size_t n, size_t h, size_t w,
+				 const float *restrict x, const float *restrict dy,
+				 float *restrict dx);
+/* Floats of scratch the optimised kernels need for h x w images: c_in k k h w. */
+size_t wfad_nn_conv2d_work_size(const struct wfad_nn_conv2d *l, size_t h, size_t w);
+/* Optimised forward, same result as _ref up to float summation order: per image, im2col into
+ * work (wfad_nn_conv2d_work_size floats, caller-owned) and one wfad_nn_gemm. Deterministic. */
 void wfad_nn_conv2d_forward(const struct wfad_nn_conv2d *l, size_t n, size_t h, size_t w,
-			    const float *restrict x, float *restrict y);
-/* dw += x (*) dy, db += sums of dy (both summed in double per element); dx[n x c_in x h x w]
- * += the transposed convolution of dy unless dx is NULL. */
+			    const float *restrict x, float *restrict y, float *restrict work);
+/* Optimised backward, as _ref (dw summed in float by wfad_nn_gemm, image by image); work as
+ * for the forward. */
 void wfad_nn_conv2d_backward(const struct wfad_nn_conv2d *l, size_t n, size_t h, size_t w,
-			     const float *restrict x, const float *restrict dy, float *restrict dx);
+			     const float *restrict x, const float *restrict dy, float *restrict dx,
+			     float *restrict work);
 
 /* y[planes x h/2 x w/2] = maxima of the 2 x 2 blocks of x[planes x h x w] (h, w even);
  * arg records the winner's index within its plane (first on ties). */

@@ -105,6 +105,28 @@ void wfad_render_raster(const struct wfad_dataset *ds, size_t run, size_t n, flo
 void wfad_render_raster_span(const struct wfad_dataset *ds, size_t run, size_t n, double span,
 			     float *out);
 
+/* A raster with a CPU-utilisation channel (wfad_raster_options.util set) has one more
+ * channel after the WFAD_RASTER_CHANNELS above: over each job's runtime segment, coverage x
+ * (the job's log utilisation - its typical value), clipped to +-WFAD_RASTER_UTIL_MAX (the
+ * value of larger magnitude where jobs share a pixel). Timestamps cannot show a CPU fault
+ * that leaves durations alone; kickstart's CPU time can. */
+#define WFAD_RASTER_UTIL_CHANNELS (WFAD_RASTER_CHANNELS + 1)
+#define WFAD_RASTER_UTIL_MAX 2.0
+
+/* log((cpu_time + 1) / (runtime + 1)) of a job (seconds; runtime = execute_end -
+ * execute_start); NaN when either is unknown. */
+double wfad_render_job_utilisation(const struct wfad_job *j);
+
+struct wfad_raster_options {
+	double span;        /* seconds on the time axis (> 0); time past it is clipped */
+	const double *util; /* [n_nodes] typical utilisation per node (NaN unknown), or NULL
+			     * for no utilisation channel */
+};
+/* The general raster: out[C x n x n], C = WFAD_RASTER_UTIL_CHANNELS when opt->util is set,
+ * else WFAD_RASTER_CHANNELS. Borrows everything; same inputs, same bytes. */
+void wfad_render_raster_ex(const struct wfad_dataset *ds, size_t run, size_t n,
+			   const struct wfad_raster_options *opt, float *out);
+
 /* Writes the n x n raster of ds->runs[run] as a PNG: white background, each segment kind
  * in its chart colour with the pixel's coverage as opacity (in drawing order), light grey
  * where an incomplete job's row is otherwise empty. Same run, same bytes. WFAD_EIO names the

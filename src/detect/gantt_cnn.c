@@ -1,6 +1,8 @@
-/* Run-level ganttcnn: a small CNN on each run's Gantt raster (wfad_render_raster_span) ->
- * conv 3x3 -> ReLU -> max-pool -> conv 3x3 -> ReLU -> max-pool -> dense -> softmax over the run
- * labels; AdamW, early stopping on the validation loss, deterministic for a seed. */
+/* Run-level ganttcnn: a small CNN on each run's Gantt raster (wfad_render_raster_ex, with the
+ * CPU-utilisation channel against each transformation's typical value) -> conv 3x3 -> ReLU ->
+ * max-pool -> conv 3x3 -> ReLU -> max-pool -> dense -> softmax over the run labels; AdamW,
+ * early stopping on the validation loss; the mean probability of an ensemble of nets with
+ * seeds drawn from the detector's seed, deterministic. docs/gantt.md has the choices. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,27 +17,35 @@
 #endif
 
 enum {
-	RN = WFAD_GANTT_CNN_RN,    /* raster side */
-	C0 = WFAD_RASTER_CHANNELS, /* input channels */
-	C1 = 8,                    /* first conv channels */
-	C2 = 16,                   /* second conv channels */
-	KS = 3,                    /* kernel side */
-	H1 = RN / 2,               /* after the first pool */
-	H2 = RN / 4,               /* after the second pool */
+	RN = WFAD_GANTT_CNN_RN,         /* raster side */
+	C0 = WFAD_RASTER_UTIL_CHANNELS, /* input channels */
+	C1 = 16,                        /* first conv channels */
+	C2 = 32,                        /* second conv channels */
+	KS = 3,                         /* kernel side */
+	H1 = RN / 2,                    /* after the first pool */
+	H2 = RN / 4,                    /* after the second pool */
 	FLAT = C2 * H2 * H2,
 	BATCH = 16,
+	NETS = 5, /* ensemble size */
 	DEFAULT_EPOCHS = 80,
 	DEFAULT_PATIENCE = 12,
+};
+
+/* One net of the ensemble: its parameters in one block. */
+struct net {
+	struct wfad_nn_conv2d c1, c2;
+	struct wfad_nn_dense fc;
+	struct wfad_nn_block blk;
 };
 
 struct gantt_cnn {
 	struct wfad_run_classifier base;
 	struct wfad_detector_params p;
 	size_t n_classes;
-	double span; /* seconds on the raster's time axis (longest training run) */
-	struct wfad_nn_conv2d c1, c2;
-	struct wfad_nn_dense fc;
-	struct wfad_nn_block blk;
+	double span;   /* seconds on the raster's time axis (longest training run) */
+	double *util;  /* [n_nodes] typical log utilisation of each node's transformation */
+	size_t n_nets; /* nets fitted */
+	struct net nets[NETS];
 };
 
 /* Activations and their gradients for up to BATCH images, one allocation. */
@@ -43,6 +53,7 @@ struct acts {
 	float *mem;
 	float *z1, *r1, *p1, *z2, *r2, *p2, *logits;
 	float *dz1, *dr1, *dp1, *dz2, *dr2, *dp2, *dlogits;
+	float *work; /* im2col scratch of the convolutions */
 	uint32_t *a1, *a2;
 };
 
@@ -53,7 +64,8 @@ static enum wfad_status acts_alloc(struct acts *a, size_t k)
 	size_t s1 = BATCH * C1 * RN * RN, q1 = BATCH * C1 * H1 * H1, s2 = BATCH * C2 * H1 * H1,
 	       q2 = BATCH * FLAT, sl = BATCH * k;
 	size_t total = 2 * (2 * s1 + q1 + 2 * s2 + q2 + sl);
-	a->mem = wfad_nn_alloc_floats(total);
+	size_t w1 = (size_t)C0 * KS * KS * RN * RN, w2 = (size_t)C1 * KS * KS * H1 * H1;
+	a->mem = wfad_nn_alloc_floats(total + (w1 > w2 ? w1 : w2));
 	uint32_t *idx = malloc((q1 + q2) * sizeof(uint32_t));
 	if (!a->mem || !idx) {
 		free(a->mem);
@@ -69,6 +81,7 @@ static enum wfad_status acts_alloc(struct acts *a, size_t k)
 		*views[v] = m;
 		m += sizes[v];
 	}
+	a->work = m;
 	a->a1 = idx;
 	a->a2 = idx + q1;
 	return WFAD_OK;
@@ -81,23 +94,23 @@ static void acts_free(struct acts *a)
 	*a = (struct acts){0};
 }
 
-/* logits[n x k] of images x[n x C0 x RN x RN], n <= BATCH. */
-static void forward(const struct gantt_cnn *g, struct acts *a, size_t n, const float *x)
+/* logits[n x k] of net g for images x[n x C0 x RN x RN], n <= BATCH. */
+static void forward(const struct net *g, struct acts *a, size_t n, const float *x)
 {
-	wfad_nn_conv2d_forward(&g->c1, n, RN, RN, x, a->z1);
+	wfad_nn_conv2d_forward(&g->c1, n, RN, RN, x, a->z1, a->work);
 	wfad_nn_relu_forward(n * C1 * RN * RN, a->z1, a->r1);
 	wfad_nn_maxpool2_forward(n * C1, RN, RN, a->r1, a->p1, a->a1);
-	wfad_nn_conv2d_forward(&g->c2, n, H1, H1, a->p1, a->z2);
+	wfad_nn_conv2d_forward(&g->c2, n, H1, H1, a->p1, a->z2, a->work);
 	wfad_nn_relu_forward(n * C2 * H1 * H1, a->z2, a->r2);
 	wfad_nn_maxpool2_forward(n * C2, H1, H1, a->r2, a->p2, a->a2);
 	wfad_nn_dense_forward(&g->fc, n, a->p2, a->logits);
 }
 
-/* Parameter gradients of the mean cross-entropy of the last forward (labels y[n]). */
-static void backward(struct gantt_cnn *g, struct acts *a, size_t n, const float *x,
+/* Parameter gradients of net g for the mean cross-entropy of the last forward (labels y[n]
+ * of k classes). */
+static void backward(struct net *g, struct acts *a, size_t n, size_t k, const float *x,
 		     const uint32_t *y)
 {
-	size_t k = g->n_classes;
 	memset(a->dlogits, 0, n * k * sizeof(float));
 	memset(a->dp2, 0, n * FLAT * sizeof(float));
 	memset(a->dr2, 0, n * C2 * H1 * H1 * sizeof(float));
@@ -109,10 +122,10 @@ static void backward(struct gantt_cnn *g, struct acts *a, size_t n, const float 
 	wfad_nn_dense_backward(&g->fc, n, a->p2, a->dlogits, a->dp2);
 	wfad_nn_maxpool2_backward(n * C2, H1, H1, a->a2, a->dp2, a->dr2);
 	wfad_nn_relu_backward(n * C2 * H1 * H1, a->z2, a->dr2, a->dz2);
-	wfad_nn_conv2d_backward(&g->c2, n, H1, H1, a->p1, a->dz2, a->dp1);
+	wfad_nn_conv2d_backward(&g->c2, n, H1, H1, a->p1, a->dz2, a->dp1, a->work);
 	wfad_nn_maxpool2_backward(n * C1, RN, RN, a->a1, a->dp1, a->dr1);
 	wfad_nn_relu_backward(n * C1 * RN * RN, a->z1, a->dr1, a->dz1);
-	wfad_nn_conv2d_backward(&g->c1, n, RN, RN, x, a->dz1, NULL);
+	wfad_nn_conv2d_backward(&g->c1, n, RN, RN, x, a->dz1, NULL, a->work);
 }
 
 static enum wfad_status create(const struct wfad_detector_params *p,
@@ -127,12 +140,22 @@ static enum wfad_status create(const struct wfad_detector_params *p,
 	return WFAD_OK;
 }
 
+/* Drops what fit() built. */
+static void unfit(struct gantt_cnn *g)
+{
+	for (size_t e = 0; e < g->n_nets; e++)
+		wfad_nn_block_free(&g->nets[e].blk);
+	g->n_nets = 0;
+	free(g->util);
+	g->util = NULL;
+}
+
 static void destroy(struct wfad_run_classifier *c)
 {
 	struct gantt_cnn *g = (struct gantt_cnn *)c;
 	if (!g)
 		return;
-	wfad_nn_block_free(&g->blk);
+	unfit(g);
 	free(g);
 }
 
@@ -143,76 +166,146 @@ static float *rasters(const struct gantt_cnn *g, const struct wfad_run_task *t)
 	float *x = wfad_nn_alloc_floats(t->n_runs * one + 1);
 	if (!x)
 		return NULL;
+	struct wfad_raster_options opt = {.span = g->span, .util = g->util};
 	for (size_t i = 0; i < t->n_runs; i++)
-		wfad_render_raster_span(t->ds, t->runs[i], RN, g->span, x + i * one);
+		wfad_render_raster_ex(t->ds, t->runs[i], RN, &opt, x + i * one);
 	return x;
 }
 
-/* Mean cross-entropy of a task under the current parameters. */
-static double task_loss(const struct gantt_cnn *g, struct acts *a, const float *x,
+/* Mean cross-entropy of a task under the current parameters of net t. */
+static double task_loss(const struct net *t, size_t k, struct acts *a, const float *x,
 			const uint32_t *y, size_t n)
 {
 	double sum = 0;
 	size_t one = (size_t)C0 * RN * RN;
 	for (size_t i = 0; i < n; i += BATCH) {
 		size_t b = n - i < BATCH ? n - i : BATCH;
-		forward(g, a, b, x + i * one);
-		sum += wfad_nn_softmax_xent_forward(b, g->n_classes, a->logits, y + i, NULL) *
-		       (double)b;
+		forward(t, a, b, x + i * one);
+		sum += wfad_nn_softmax_xent_forward(b, k, a->logits, y + i, NULL) * (double)b;
 	}
 	return n ? sum / (double)n : 0;
 }
 
-static enum wfad_status fit(struct wfad_run_classifier *c, const struct wfad_run_task *train,
-			    const struct wfad_run_task *valid, struct wfad_error *err)
+/* Whether nodes a and b share a typical value: same transformation, or the same node when the
+ * DAG names none. */
+static bool same_group(const struct wfad_dataset *ds, size_t a, size_t b)
 {
-	struct gantt_cnn *g = (struct gantt_cnn *)c;
-	WFAD_ASSERT(train->y && train->n_classes > 0);
-	if (train->n_runs == 0)
-		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0, "ganttcnn: no training runs");
-	g->n_classes = train->n_classes;
-	g->span = 1;
-	for (size_t i = 0; i < train->n_runs; i++) {
-		double lo, hi;
-		if (wfad_gantt_run_bounds(train->ds, train->runs[i], &lo, &hi) && hi - lo > g->span)
-			g->span = hi - lo;
-	}
-	size_t size = 0;
-	wfad_nn_conv2d_plan(&g->c1, C0, C1, KS, &size);
-	wfad_nn_conv2d_plan(&g->c2, C1, C2, KS, &size);
-	wfad_nn_dense_plan(&g->fc, FLAT, g->n_classes, &size);
-	wfad_nn_block_free(&g->blk);
-	struct acts a = {0};
-	float *xt = NULL, *xv = NULL, *best = NULL;
-	uint32_t *perm = NULL, *yb = NULL;
-	float *xb = NULL;
-	enum wfad_status st = wfad_nn_block_alloc(&g->blk, size);
-	if (st != WFAD_OK)
-		goto cleanup;
-	wfad_nn_conv2d_bind(&g->c1, &g->blk);
-	wfad_nn_conv2d_bind(&g->c2, &g->blk);
-	wfad_nn_dense_bind(&g->fc, &g->blk);
-	struct wfad_rng rng;
-	wfad_rng_seed(&rng, g->p.seed ^ 0x6a77c0ffeeULL);
-	wfad_nn_conv2d_init(&g->c1, &rng);
-	wfad_nn_conv2d_init(&g->c2, &rng);
-	wfad_nn_dense_init(&g->fc, WFAD_NN_INIT_XAVIER, &rng);
+	return ds->node_transformation ? ds->node_transformation[a] == ds->node_transformation[b]
+				       : a == b;
+}
 
-	size_t one = (size_t)C0 * RN * RN, n = train->n_runs;
-	bool use_valid = valid && valid->n_runs && valid->y;
-	xt = rasters(g, train);
-	xv = use_valid ? rasters(g, valid) : NULL;
-	best = malloc(size * sizeof(float));
-	perm = malloc(n * sizeof(uint32_t));
-	yb = malloc(BATCH * sizeof(uint32_t));
-	xb = wfad_nn_alloc_floats(BATCH * one);
-	if (!xt || (use_valid && !xv) || !best || !perm || !yb || !xb ||
-	    acts_alloc(&a, g->n_classes) != WFAD_OK) {
-		st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "ganttcnn: out of memory");
-		goto cleanup;
+/* Typical utilisation per transformation: the median over the training runs' jobs of that
+ * transformation, stored per node. WFAD_ENOMEM. */
+static enum wfad_status fit_util(struct gantt_cnn *g, const struct wfad_run_task *t)
+{
+	const struct wfad_dataset *ds = t->ds;
+	size_t m = ds->dag.n_nodes;
+	g->util = malloc((m + 1) * sizeof(double));
+	double *buf = malloc((m * t->n_runs + 1) * sizeof(double));
+	if (!g->util || !buf) {
+		free(buf);
+		return WFAD_ENOMEM;
 	}
-	for (size_t i = 0; i < n; i++)
-		perm[i] = (uint32_t)i;
+	for (size_t i = 0; i < m; i++) {
+		size_t first = 0;
+		while (!same_group(ds, first, i))
+			first++;
+		if (first < i) { /* the group's first node has it */
+			g->util[i] = g->util[first];
+			continue;
+		}
+		size_t n = 0;
+		for (size_t r = 0; r < t->n_runs; r++)
+			for (size_t q = i; q < m; q++) {
+				if (!same_group(ds, q, i))
+					continue;
+				double u =
+					wfad_render_job_utilisation(&ds->runs[t->runs[r]].jobs[q]);
+				if (!isnan(u))
+					buf[n++] = u;
+			}
+		g->util[i] = n ? wfad_median(buf, n) : NAN;
+	}
+	free(buf);
+	return WFAD_OK;
+}
+
+/* Plans the layers of net t for k classes; returns the parameter count. */
+static size_t net_plan(struct net *t, size_t k)
+{
+	size_t size = 0;
+	wfad_nn_conv2d_plan(&t->c1, C0, C1, KS, &size);
+	wfad_nn_conv2d_plan(&t->c2, C1, C2, KS, &size);
+	wfad_nn_dense_plan(&t->fc, FLAT, k, &size);
+	return size;
+}
+
+/* Plans, allocates and initialises net t from the seeded stream. */
+static enum wfad_status net_init(struct net *t, size_t k, struct wfad_rng *rng)
+{
+	size_t size = net_plan(t, k);
+	enum wfad_status st = wfad_nn_block_alloc(&t->blk, size);
+	if (st != WFAD_OK)
+		return st;
+	wfad_nn_conv2d_bind(&t->c1, &t->blk);
+	wfad_nn_conv2d_bind(&t->c2, &t->blk);
+	wfad_nn_dense_bind(&t->fc, &t->blk);
+	wfad_nn_conv2d_init(&t->c1, rng);
+	wfad_nn_conv2d_init(&t->c2, rng);
+	wfad_nn_dense_init(&t->fc, WFAD_NN_INIT_XAVIER, rng);
+	return WFAD_OK;
+}
+
+/* What one fit trains on, shared by the nets: rasters and labels of the training runs and,
+ * when n_valid > 0, of the validation runs. */
+struct train_data {
+	const float *xt, *xv;
+	const uint32_t *yt, *yv;
+	size_t n, n_valid, k;
+};
+
+/* Scratch of train_net. */
+struct train_buf {
+	float *best, *xb;
+	uint32_t *perm, *yb;
+};
+
+/* One epoch of shuffled mini-batches; false when the gradients are not finite. */
+static bool train_epoch(struct net *t, struct acts *a, const struct train_data *d,
+			struct wfad_rng *rng, struct train_buf *b, struct wfad_nn_adamw *opt)
+{
+	size_t one = (size_t)C0 * RN * RN, n = d->n;
+	for (size_t i = n; i > 1; i--) { /* Fisher-Yates from the seeded stream */
+		size_t j = (size_t)wfad_rng_below(rng, i);
+		uint32_t tmp = b->perm[i - 1];
+		b->perm[i - 1] = b->perm[j];
+		b->perm[j] = tmp;
+	}
+	for (size_t i = 0; i < n; i += BATCH) {
+		size_t m = n - i < BATCH ? n - i : BATCH;
+		for (size_t q = 0; q < m; q++) {
+			memcpy(b->xb + q * one, d->xt + (size_t)b->perm[i + q] * one,
+			       one * sizeof(float));
+			b->yb[q] = d->yt[b->perm[i + q]];
+		}
+		wfad_nn_block_zero_grad(&t->blk);
+		forward(t, a, m, b->xb);
+		backward(t, a, m, d->k, b->xb, b->yb);
+		if (!isfinite(wfad_nn_clip_grad_norm(&t->blk, 5.0)))
+			return false;
+		wfad_nn_adamw_step(opt, &t->blk);
+	}
+	return true;
+}
+
+/* Trains net t (AdamW, early stopping on the validation loss, best weights kept). */
+static enum wfad_status train_net(const struct gantt_cnn *g, struct net *t, struct acts *a,
+				  const struct train_data *d, struct wfad_rng *rng,
+				  struct train_buf *b, struct wfad_error *err)
+{
+	size_t size = t->blk.n;
+	for (size_t i = 0; i < d->n; i++)
+		b->perm[i] = (uint32_t)i;
 	int epochs = g->p.epochs > 0 ? g->p.epochs : DEFAULT_EPOCHS;
 	int patience = g->p.patience > 0 ? g->p.patience : DEFAULT_PATIENCE;
 	struct wfad_nn_adamw opt;
@@ -220,58 +313,124 @@ static enum wfad_status fit(struct wfad_run_classifier *c, const struct wfad_run
 			   g->p.weight_decay > 0 ? (float)g->p.weight_decay : 1e-4f);
 	double best_loss = INFINITY;
 	int since = 0;
-	memcpy(best, g->blk.param, size * sizeof(float));
+	memcpy(b->best, t->blk.param, size * sizeof(float));
 	for (int e = 0; e < epochs; e++) {
-		for (size_t i = n; i > 1; i--) { /* Fisher-Yates from the seeded stream */
-			size_t j = (size_t)wfad_rng_below(&rng, i);
-			uint32_t t = perm[i - 1];
-			perm[i - 1] = perm[j];
-			perm[j] = t;
-		}
-		for (size_t i = 0; i < n; i += BATCH) {
-			size_t b = n - i < BATCH ? n - i : BATCH;
-			for (size_t q = 0; q < b; q++) {
-				memcpy(xb + q * one, xt + (size_t)perm[i + q] * one,
-				       one * sizeof(float));
-				yb[q] = train->y[perm[i + q]];
-			}
-			wfad_nn_block_zero_grad(&g->blk);
-			forward(g, &a, b, xb);
-			backward(g, &a, b, xb, yb);
-			double norm = wfad_nn_clip_grad_norm(&g->blk, 5.0);
-			if (!isfinite(norm)) {
-				st = wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
-						    "ganttcnn: training diverged (epoch %d)",
-						    e + 1);
-				goto cleanup;
-			}
-			wfad_nn_adamw_step(&opt, &g->blk);
-		}
-		if (g->p.progress)
-			g->p.progress(g->p.progress_user, (size_t)e + 1, (size_t)epochs);
-		if (!use_valid)
+		if (!train_epoch(t, a, d, rng, b, &opt))
+			return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+					      "ganttcnn: training diverged (epoch %d)", e + 1);
+		if (!d->n_valid)
 			continue;
-		double loss = task_loss(g, &a, xv, valid->y, valid->n_runs);
+		double loss = task_loss(t, d->k, a, d->xv, d->yv, d->n_valid);
 		if (loss < best_loss - 1e-6) {
 			best_loss = loss;
 			since = 0;
-			memcpy(best, g->blk.param, size * sizeof(float));
+			memcpy(b->best, t->blk.param, size * sizeof(float));
 		} else if (++since >= patience) {
 			break;
 		}
 	}
-	if (use_valid)
-		memcpy(g->blk.param, best, size * sizeof(float));
-	st = WFAD_OK;
+	if (d->n_valid)
+		memcpy(t->blk.param, b->best, size * sizeof(float));
+	return WFAD_OK;
+}
+
+/* Span of the time axis: the longest training run (at least 1 s). */
+static double fit_span(const struct wfad_run_task *t)
+{
+	double span = 1;
+	for (size_t i = 0; i < t->n_runs; i++) {
+		double lo, hi;
+		if (wfad_gantt_run_bounds(t->ds, t->runs[i], &lo, &hi) && hi - lo > span)
+			span = hi - lo;
+	}
+	return span;
+}
+
+/* Fits the NETS nets one after another, each from its own seeded stream. */
+static enum wfad_status fit_nets(struct gantt_cnn *g, struct acts *a, const struct train_data *d,
+				 struct train_buf *b, struct wfad_error *err)
+{
+	for (size_t e = 0; e < NETS; e++) {
+		struct wfad_rng rng;
+		wfad_rng_seed(&rng, (g->p.seed ^ 0x6a77c0ffeeULL) + 0x9e3779b97f4a7c15ULL * e);
+		g->n_nets = e + 1;
+		if (net_init(&g->nets[e], d->k, &rng) != WFAD_OK)
+			return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0,
+					      "ganttcnn: out of memory");
+		enum wfad_status st = train_net(g, &g->nets[e], a, d, &rng, b, err);
+		if (st != WFAD_OK)
+			return st;
+		if (g->p.progress)
+			g->p.progress(g->p.progress_user, e + 1, NETS);
+	}
+	return WFAD_OK;
+}
+
+static enum wfad_status fit(struct wfad_run_classifier *c, const struct wfad_run_task *train,
+			    const struct wfad_run_task *valid, struct wfad_error *err)
+{
+	struct gantt_cnn *g = (struct gantt_cnn *)c;
+	WFAD_ASSERT(train->y && train->n_classes > 0);
+	if (!train->ds || (valid && valid->n_runs && !valid->ds))
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "ganttcnn: one workflow at a time (no joint tasks)");
+	if (train->n_runs == 0)
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0, "ganttcnn: no training runs");
+	unfit(g);
+	g->n_classes = train->n_classes;
+	g->span = fit_span(train);
+	struct acts a = {0};
+	struct train_buf b = {0};
+	float *xt = NULL, *xv = NULL;
+	enum wfad_status st = fit_util(g, train);
+	if (st != WFAD_OK) {
+		st = wfad_error_set(err, st, "", 0, 0, "ganttcnn: out of memory");
+		goto cleanup;
+	}
+	bool use_valid = valid && valid->n_runs && valid->y;
+	xt = rasters(g, train);
+	xv = use_valid ? rasters(g, valid) : NULL;
+	struct net plan;
+	b.best = malloc(net_plan(&plan, g->n_classes) * sizeof(float));
+	b.perm = malloc(train->n_runs * sizeof(uint32_t));
+	b.yb = malloc(BATCH * sizeof(uint32_t));
+	b.xb = wfad_nn_alloc_floats((size_t)BATCH * C0 * RN * RN);
+	if (!xt || (use_valid && !xv) || !b.best || !b.perm || !b.yb || !b.xb ||
+	    acts_alloc(&a, g->n_classes) != WFAD_OK) {
+		st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "ganttcnn: out of memory");
+		goto cleanup;
+	}
+	struct train_data d = {xt,
+			       xv,
+			       train->y,
+			       use_valid ? valid->y : NULL,
+			       train->n_runs,
+			       use_valid ? valid->n_runs : 0,
+			       g->n_classes};
+	st = fit_nets(g, &a, &d, &b, err);
 cleanup:
+	if (st != WFAD_OK)
+		unfit(g);
 	acts_free(&a);
 	free(xt);
 	free(xv);
-	free(best);
-	free(perm);
-	free(yb);
-	free(xb);
+	free(b.best);
+	free(b.perm);
+	free(b.yb);
+	free(b.xb);
 	return st;
+}
+
+/* proba[k] += share x softmax(z[k]). */
+static void add_softmax(const float *z, size_t k, double share, double *proba)
+{
+	double mx = z[0], sum = 0;
+	for (size_t j = 1; j < k; j++)
+		mx = z[j] > mx ? z[j] : mx;
+	for (size_t j = 0; j < k; j++)
+		sum += exp(z[j] - mx);
+	for (size_t j = 0; j < k; j++)
+		proba[j] += share * exp(z[j] - mx) / sum;
 }
 
 static enum wfad_status predict(const struct wfad_run_classifier *c,
@@ -279,8 +438,11 @@ static enum wfad_status predict(const struct wfad_run_classifier *c,
 				struct wfad_error *err)
 {
 	const struct gantt_cnn *g = (const struct gantt_cnn *)c;
-	if (!g->blk.param)
+	if (!g->n_nets)
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0, "ganttcnn: not fitted");
+	if (!task->ds)
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "ganttcnn: one workflow at a time (no joint tasks)");
 	size_t k = g->n_classes, one = (size_t)C0 * RN * RN;
 	struct acts a = {0};
 	float *x = rasters(g, task);
@@ -288,20 +450,15 @@ static enum wfad_status predict(const struct wfad_run_classifier *c,
 		free(x);
 		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "ganttcnn: out of memory");
 	}
-	for (size_t i = 0; i < task->n_runs; i += BATCH) {
-		size_t b = task->n_runs - i < BATCH ? task->n_runs - i : BATCH;
-		forward(g, &a, b, x + i * one);
-		for (size_t q = 0; q < b; q++) {
-			const float *z = a.logits + q * k;
-			double mx = z[0], sum = 0;
-			for (size_t j = 1; j < k; j++)
-				mx = z[j] > mx ? z[j] : mx;
-			for (size_t j = 0; j < k; j++)
-				sum += exp(z[j] - mx);
-			for (size_t j = 0; j < k; j++)
-				proba[(i + q) * k + j] = exp(z[j] - mx) / sum;
+	memset(proba, 0, task->n_runs * k * sizeof(double));
+	for (size_t e = 0; e < g->n_nets; e++)
+		for (size_t i = 0; i < task->n_runs; i += BATCH) {
+			size_t b = task->n_runs - i < BATCH ? task->n_runs - i : BATCH;
+			forward(&g->nets[e], &a, b, x + i * one);
+			for (size_t q = 0; q < b; q++)
+				add_softmax(a.logits + q * k, k, 1.0 / (double)g->n_nets,
+					    proba + (i + q) * k);
 		}
-	}
 	acts_free(&a);
 	free(x);
 	return WFAD_OK;
@@ -309,8 +466,8 @@ static enum wfad_status predict(const struct wfad_run_classifier *c,
 
 const struct wfad_run_classifier_ops wfad_run_classifier_ganttcnn = {
 	.name = "ganttcnn",
-	.summary = "small CNN on each run's Gantt raster (32x32, 8 channels), AdamW, early "
-		   "stopping",
+	.summary = "small CNN on each run's Gantt raster (32x32, segment and CPU-utilisation "
+		   "channels), ensemble of 5 seeds",
 	.create = create,
 	.fit = fit,
 	.predict = predict,

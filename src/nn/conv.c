@@ -1,5 +1,5 @@
 /* 2-D convolution (stride 1, zero "same" padding) and 2 x 2 max pooling over NCHW batches,
- * forward and backward; direct loops (the images of the Gantt model are small). */
+ * forward and backward: direct loops as the reference, im2col + wfad_nn_gemm as the fast path. */
 #include <string.h>
 
 #include "wfad/nn.h"
@@ -32,8 +32,8 @@ void wfad_nn_conv2d_init(const struct wfad_nn_conv2d *l, struct wfad_rng *rng)
 		l->b[o] = 0.0f;
 }
 
-void wfad_nn_conv2d_forward(const struct wfad_nn_conv2d *l, size_t n, size_t h, size_t w,
-			    const float *restrict x, float *restrict y)
+void wfad_nn_conv2d_forward_ref(const struct wfad_nn_conv2d *l, size_t n, size_t h, size_t w,
+				const float *restrict x, float *restrict y)
 {
 	/* x: [n x c_in x h x w], w: [c_out x c_in x k x k], b: [c_out], y: [n x c_out x h x w] */
 	size_t ci = l->c_in, co = l->c_out, k = l->k, r = k / 2, hw = h * w;
@@ -67,8 +67,9 @@ void wfad_nn_conv2d_forward(const struct wfad_nn_conv2d *l, size_t n, size_t h, 
 		}
 }
 
-void wfad_nn_conv2d_backward(const struct wfad_nn_conv2d *l, size_t n, size_t h, size_t w,
-			     const float *restrict x, const float *restrict dy, float *restrict dx)
+void wfad_nn_conv2d_backward_ref(const struct wfad_nn_conv2d *l, size_t n, size_t h, size_t w,
+				 const float *restrict x, const float *restrict dy,
+				 float *restrict dx)
 {
 	/* x, dx: [n x c_in x h x w], dy: [n x c_out x h x w]; dw, db accumulate */
 	size_t ci = l->c_in, co = l->c_out, k = l->k, r = k / 2, hw = h * w;
@@ -109,6 +110,107 @@ void wfad_nn_conv2d_backward(const struct wfad_nn_conv2d *l, size_t n, size_t h,
 					}
 			}
 		}
+}
+
+/* Optimised convolution: each image's receptive fields are unrolled into a column matrix
+ * (im2col) so that the layer is one matrix product per image with wfad_nn_gemm. */
+
+size_t wfad_nn_conv2d_work_size(const struct wfad_nn_conv2d *l, size_t h, size_t w)
+{
+	return l->c_in * l->k * l->k * h * w;
+}
+
+/* Row range [*a0, *a1) of outputs whose tap at offset d - r (d in [0, k)) lies inside [0, h). */
+static void tap_range(size_t d, size_t r, size_t h, size_t *a0, size_t *a1)
+{
+	*a0 = d < r ? r - d : 0;
+	size_t hi = h + r > d ? h + r - d : 0;
+	*a1 = hi < h ? hi : h;
+	if (*a1 < *a0)
+		*a1 = *a0;
+}
+
+/* col[(c k k + u k + v) x (h w)] = x[c][a + u - r][b + v - r], zero outside the image. */
+static void im2col(size_t ci, size_t k, size_t h, size_t w, const float *restrict x,
+		   float *restrict col)
+{
+	size_t r = k / 2, hw = h * w;
+	for (size_t c = 0; c < ci; c++)
+		for (size_t u = 0; u < k; u++)
+			for (size_t v = 0; v < k; v++) {
+				float *row = col + ((c * k + u) * k + v) * hw;
+				const float *xc = x + c * hw;
+				size_t a0, a1, b0, b1;
+				tap_range(u, r, h, &a0, &a1);
+				tap_range(v, r, w, &b0, &b1);
+				memset(row, 0, hw * sizeof(float));
+				for (size_t a = a0; a < a1; a++)
+					memcpy(row + a * w + b0, xc + (a + u - r) * w + b0 + v - r,
+					       (b1 - b0) * sizeof(float));
+			}
+}
+
+/* dx[c][a + u - r][b + v - r] += col[(c k k + u k + v) x (h w)] (the adjoint of im2col). */
+static void col2im_add(size_t ci, size_t k, size_t h, size_t w, const float *restrict col,
+		       float *restrict dx)
+{
+	size_t r = k / 2, hw = h * w;
+	for (size_t c = 0; c < ci; c++)
+		for (size_t u = 0; u < k; u++)
+			for (size_t v = 0; v < k; v++) {
+				const float *row = col + ((c * k + u) * k + v) * hw;
+				float *dxc = dx + c * hw;
+				size_t a0, a1, b0, b1;
+				tap_range(u, r, h, &a0, &a1);
+				tap_range(v, r, w, &b0, &b1);
+				for (size_t a = a0; a < a1; a++) {
+					float *dst = dxc + (a + u - r) * w;
+					const float *src = row + a * w;
+					for (size_t b = b0; b < b1; b++)
+						dst[b + v - r] += src[b];
+				}
+			}
+}
+
+void wfad_nn_conv2d_forward(const struct wfad_nn_conv2d *l, size_t n, size_t h, size_t w,
+			    const float *restrict x, float *restrict y, float *restrict work)
+{
+	/* x: [n x c_in x h x w], y: [n x c_out x h x w], work: [c_in k k x h w] */
+	size_t ci = l->c_in, co = l->c_out, kk = ci * l->k * l->k, hw = h * w;
+	for (size_t i = 0; i < n; i++) {
+		float *yi = y + i * co * hw;
+		for (size_t o = 0; o < co; o++)
+			for (size_t p = 0; p < hw; p++)
+				yi[o * hw + p] = l->b[o];
+		im2col(ci, l->k, h, w, x + i * ci * hw, work);
+		wfad_nn_gemm(false, false, co, hw, kk, l->w, kk, work, hw, yi, hw);
+	}
+}
+
+void wfad_nn_conv2d_backward(const struct wfad_nn_conv2d *l, size_t n, size_t h, size_t w,
+			     const float *restrict x, const float *restrict dy, float *restrict dx,
+			     float *restrict work)
+{
+	/* x, dx: [n x c_in x h x w], dy: [n x c_out x h x w], work: [c_in k k x h w] */
+	size_t ci = l->c_in, co = l->c_out, kk = ci * l->k * l->k, hw = h * w;
+	for (size_t i = 0; i < n; i++) {
+		const float *dyi = dy + i * co * hw;
+		for (size_t o = 0; o < co; o++) {
+			double sb = 0;
+			for (size_t p = 0; p < hw; p++)
+				sb += dyi[o * hw + p];
+			l->db[o] += (float)sb;
+		}
+		/* dw[co x kk] += dy_i[co x hw] col^T */
+		im2col(ci, l->k, h, w, x + i * ci * hw, work);
+		wfad_nn_gemm(false, true, co, kk, hw, dyi, hw, work, hw, l->dw, kk);
+		if (!dx)
+			continue;
+		/* dcol[kk x hw] = w^T dy_i, then folded back onto the image */
+		memset(work, 0, kk * hw * sizeof(float));
+		wfad_nn_gemm(true, false, kk, hw, co, l->w, kk, dyi, hw, work, hw);
+		col2im_add(ci, l->k, h, w, work, dx + i * ci * hw);
+	}
 }
 
 void wfad_nn_maxpool2_forward(size_t planes, size_t h, size_t w, const float *restrict x,

@@ -1,5 +1,6 @@
 /* Fixed-size rasters of a run's Gantt encoding for models: one channel per segment kind and
- * one for incomplete jobs, pixel = share of its time interval covered (see render.h). */
+ * one for incomplete jobs, pixel = share of its time interval covered, optionally one more
+ * for CPU utilisation against its typical value (see render.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,8 +11,10 @@
 
 #include "wfad/render.h"
 
-/* out[c x n x n] max= coverage of [t0, t1) over the columns of row y of channel c. */
-static void cover(float *restrict plane, size_t n, size_t y, double t0, double t1, double dt)
+/* plane[n x n]: over the columns of row y, the pixel becomes scale x the coverage of
+ * [t0, t1) where that is larger in magnitude than what it holds (scale 1: the maximum). */
+static void cover(float *restrict plane, size_t n, size_t y, double t0, double t1, double dt,
+		  float scale)
 {
 	if (!(t1 > t0) || t1 <= 0 || t0 >= dt * (double)n)
 		return;
@@ -21,44 +24,85 @@ static void cover(float *restrict plane, size_t n, size_t y, double t0, double t
 	for (size_t x = x0; x < x1; x++) {
 		double lo = a > (double)x ? a : (double)x;
 		double hi = b < (double)(x + 1) ? b : (double)(x + 1);
-		float v = (float)(hi > lo ? hi - lo : 0);
+		float v = scale * (float)(hi > lo ? hi - lo : 0);
 		float *p = &plane[y * n + x];
-		if (v > *p)
+		if (fabsf(v) > fabsf(*p))
 			*p = v;
 	}
 }
 
-void wfad_render_raster_span(const struct wfad_dataset *ds, size_t run, size_t n, double span,
-			     float *out)
+/* log((cpu_time + 1) / (runtime + 1)) of a job minus the typical value, clipped to
+ * +-WFAD_RASTER_UTIL_MAX; 0 when unknown. */
+static float utilisation(const struct wfad_job *j, double typical)
 {
-	WFAD_ASSERT(ds && out && run < ds->n_runs && n > 0 && span > 0);
-	memset(out, 0, (size_t)WFAD_RASTER_CHANNELS * n * n * sizeof(float));
+	double u = wfad_render_job_utilisation(j) - typical;
+	if (isnan(u))
+		return 0;
+	return (float)(u > WFAD_RASTER_UTIL_MAX    ? WFAD_RASTER_UTIL_MAX
+		       : u < -WFAD_RASTER_UTIL_MAX ? -WFAD_RASTER_UTIL_MAX
+						   : u);
+}
+
+/* Paints job node of a run over rows [y0, y1) of out (see wfad_render_raster_ex). */
+static void paint_job(const struct wfad_job *job, uint32_t node, double t_min, size_t n, size_t y0,
+		      size_t y1, double dt, const struct wfad_raster_options *opt, float *out)
+{
+	struct wfad_gantt_span sp[WFAD_SEG_COUNT];
+	wfad_gantt_job_spans(job, t_min, sp);
+	bool incomplete = wfad_gantt_job_incomplete(job);
+	size_t nn = n * n;
+	const struct wfad_gantt_span *rt = &sp[WFAD_SEG_RUNTIME];
+	float util = opt->util && !isnan(rt->t0) ? utilisation(job, opt->util[node]) : 0;
+	for (size_t y = y0; y < y1; y++) {
+		for (int s = 0; s < WFAD_SEG_COUNT; s++)
+			if (!isnan(sp[s].t0))
+				cover(out + (size_t)s * nn, n, y, sp[s].t0, sp[s].t1, dt, 1);
+		if (util != 0)
+			cover(out + (size_t)WFAD_RASTER_CHANNELS * nn, n, y, rt->t0, rt->t1, dt,
+			      util);
+		if (incomplete) {
+			float *row = out + (size_t)WFAD_SEG_COUNT * nn + y * n;
+			for (size_t x = 0; x < n; x++)
+				row[x] = 1;
+		}
+	}
+}
+
+double wfad_render_job_utilisation(const struct wfad_job *j)
+{
+	double cpu = j->f[WFAD_F_CPU_TIME];
+	double run = j->f[WFAD_F_EXECUTE_END] - j->f[WFAD_F_EXECUTE_START];
+	if (isnan(cpu) || isnan(run))
+		return NAN;
+	return log((fmax(cpu, 0) + 1) / (fmax(run, 0) + 1));
+}
+
+void wfad_render_raster_ex(const struct wfad_dataset *ds, size_t run, size_t n,
+			   const struct wfad_raster_options *opt, float *out)
+{
+	WFAD_ASSERT(ds && out && opt && run < ds->n_runs && n > 0 && opt->span > 0);
+	size_t channels = opt->util ? WFAD_RASTER_UTIL_CHANNELS : WFAD_RASTER_CHANNELS;
+	memset(out, 0, channels * n * n * sizeof(float));
 	size_t m = ds->dag.n_nodes;
 	double t_min, t_max;
 	if (m == 0 || !wfad_gantt_run_bounds(ds, run, &t_min, &t_max))
 		return;
-	double dt = span / (double)n;
+	double dt = opt->span / (double)n;
 	const struct wfad_job *jobs = ds->runs[run].jobs;
 	for (size_t k = 0; k < m; k++) {
 		uint32_t node = ds->dag.topo ? ds->dag.topo[k] : (uint32_t)k;
 		size_t y0 = k * n / m, y1 = (k + 1) * n / m;
 		if (y1 <= y0)
 			y1 = y0 + 1;
-		struct wfad_gantt_span sp[WFAD_SEG_COUNT];
-		wfad_gantt_job_spans(&jobs[node], t_min, sp);
-		bool incomplete = wfad_gantt_job_incomplete(&jobs[node]);
-		for (size_t y = y0; y < y1; y++) {
-			for (int s = 0; s < WFAD_SEG_COUNT; s++)
-				if (!isnan(sp[s].t0))
-					cover(out + (size_t)s * n * n, n, y, sp[s].t0, sp[s].t1,
-					      dt);
-			if (incomplete) {
-				float *row = out + (size_t)WFAD_SEG_COUNT * n * n + y * n;
-				for (size_t x = 0; x < n; x++)
-					row[x] = 1;
-			}
-		}
+		paint_job(&jobs[node], node, t_min, n, y0, y1, dt, opt, out);
 	}
+}
+
+void wfad_render_raster_span(const struct wfad_dataset *ds, size_t run, size_t n, double span,
+			     float *out)
+{
+	struct wfad_raster_options opt = {.span = span};
+	wfad_render_raster_ex(ds, run, n, &opt, out);
 }
 
 void wfad_render_raster(const struct wfad_dataset *ds, size_t run, size_t n, float *out)
