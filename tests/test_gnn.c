@@ -612,38 +612,42 @@ WFAD_TEST(gnn_gcn_input_gradient_matches_finite_differences)
 	CHECK_OK(wfad_jobset_build(&one, ds, runs + 6, 1, &fz, &err), &err);
 	const struct wfad_detector_ops *ops = wfad_detector_find("gcn");
 	CHECK(ops->gradient != NULL);
-	struct wfad_detector *det = NULL;
-	CHECK_INT(ops->create(&(struct wfad_detector_params){.seed = 2, .epochs = 20}, &det),
-		  WFAD_OK);
-	CHECK_OK(ops->fit(det, &all.js, NULL, &err), &err);
-	size_t n = one.js.n, d = one.js.d, node = n - 1;
-	float *grad = malloc(n * d * sizeof(float));
-	double *sc = malloc(n * sizeof(double));
-	CHECK_OK(ops->gradient(det, &one.js, node, grad, &err), &err);
-	size_t parent = ds->dag.parent_idx[ds->dag.parent_ptr[node]];
-	size_t rows[3] = {node, parent, 0};
-	double worst = 0, biggest = 0;
-	for (int k = 0; k < 3; k++)
-		for (size_t col = 0; col < d; col += 7) {
-			float *x = &one.x[rows[k] * d + col], keep = *x;
-			double logit[2];
-			for (int side = 0; side < 2; side++) {
-				*x = keep + (side ? 1e-2f : -1e-2f);
-				CHECK_OK(ops->score(det, &one.js, sc, &err), &err);
-				logit[side] = log(sc[node] / (1 - sc[node]));
+	for (int classes = 0; classes < 2; classes++) {
+		/* binary: d logit; --classes: d log-odds of any fault against none */
+		struct wfad_detector *det = NULL;
+		struct wfad_detector_params p = {.seed = 2, .epochs = 20, .classes = classes};
+		CHECK_INT(ops->create(&p, &det), WFAD_OK);
+		CHECK_OK(ops->fit(det, &all.js, NULL, &err), &err);
+		size_t n = one.js.n, d = one.js.d, node = n - 1;
+		float *grad = malloc(n * d * sizeof(float));
+		double *sc = malloc(n * sizeof(double));
+		CHECK_OK(ops->gradient(det, &one.js, node, grad, &err), &err);
+		size_t parent = ds->dag.parent_idx[ds->dag.parent_ptr[node]];
+		size_t rows[3] = {node, parent, 0};
+		double worst = 0, biggest = 0;
+		for (int k = 0; k < 3; k++)
+			for (size_t col = 0; col < d; col += 7) {
+				float *x = &one.x[rows[k] * d + col], keep = *x;
+				double logit[2];
+				for (int side = 0; side < 2; side++) {
+					*x = keep + (side ? 1e-2f : -1e-2f);
+					CHECK_OK(ops->score(det, &one.js, sc, &err), &err);
+					logit[side] = log(sc[node] / (1 - sc[node]));
+				}
+				*x = keep;
+				double fd = (logit[1] - logit[0]) / 2e-2,
+				       g = grad[rows[k] * d + col];
+				worst = fmax(worst, fabs(fd - g) / fmax(1.0, fabs(g)));
+				biggest = fmax(biggest, fabs(g));
 			}
-			*x = keep;
-			double fd = (logit[1] - logit[0]) / 2e-2, g = grad[rows[k] * d + col];
-			worst = fmax(worst, fabs(fd - g) / fmax(1.0, fabs(g)));
-			biggest = fmax(biggest, fabs(g));
-		}
-	printf("  gcn input gradient: largest |g| %.3g, worst relative error %.2g\n", biggest,
-	       worst);
-	CHECK(worst < 2e-2);
-	CHECK(biggest > 1e-3); /* the check saw real gradients */
-	ops->destroy(det);
-	free(grad);
-	free(sc);
+		printf("  gcn%s input gradient: largest |g| %.3g, worst relative error %.2g\n",
+		       classes ? " --classes" : "", biggest, worst);
+		CHECK(worst < 2e-2);
+		CHECK(biggest > 1e-3); /* the check saw real gradients */
+		ops->destroy(det);
+		free(grad);
+		free(sc);
+	}
 	wfad_jobset_free(&all);
 	wfad_jobset_free(&one);
 	wfad_featurizer_free(&fz);
