@@ -1,5 +1,5 @@
-/* Active learning: the recorded oracle, the strategies on hand-made scores, the loop's curves,
- * determinism and budgets, the warm start and the plot. */
+/* Active learning: the recorded oracle, the strategies on hand-made scores, the loop's curves
+ * (job and run level), determinism and budgets, the warm start and the plot. */
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -144,6 +144,39 @@ WFAD_TEST(active_strategies_pick_uncertain_runs)
 	CHECK_STR(wfad_active_strategy_name(WFAD_ACTIVE_LEAST_CONFIDENCE), "least-confidence");
 }
 
+WFAD_TEST(active_class_uncertainty_separates_strategies)
+{
+	const double p[3] = {0.5, 0.3, 0.2};
+	CHECK_NEAR(wfad_active_class_uncertainty(WFAD_ACTIVE_LEAST_CONFIDENCE, p, 3), 0.5, 1e-12);
+	CHECK_NEAR(wfad_active_class_uncertainty(WFAD_ACTIVE_MARGIN, p, 3), 0.8, 1e-12);
+	double h = -(0.5 * log2(0.5) + 0.3 * log2(0.3) + 0.2 * log2(0.2));
+	CHECK_NEAR(wfad_active_class_uncertainty(WFAD_ACTIVE_ENTROPY, p, 3), h, 1e-12);
+	CHECK_NEAR(wfad_active_class_uncertainty(WFAD_ACTIVE_RANDOM, p, 3), 0.0, 1e-12);
+	/* Two classes: the job-level values of P(anomalous) = 0.8. */
+	const double q[2] = {0.2, 0.8};
+	const enum wfad_active_strategy unc[] = {WFAD_ACTIVE_LEAST_CONFIDENCE, WFAD_ACTIVE_MARGIN,
+						 WFAD_ACTIVE_ENTROPY};
+	for (size_t k = 0; k < 3; k++)
+		CHECK_NEAR(wfad_active_class_uncertainty(unc[k], q, 2),
+			   wfad_active_job_uncertainty(unc[k], 0.8), 1e-12);
+	/* Run a = {0.5, 0.5, 0}: a tie between two classes; run b = {0.4, 0.3, 0.3}: spread.
+	 * Margin asks for a, least-confidence and entropy for b. */
+	const double ab[6] = {0.5, 0.5, 0.0, 0.4, 0.3, 0.3};
+	double u[2];
+	size_t out[2];
+	for (size_t k = 0; k < 3; k++) {
+		for (size_t r = 0; r < 2; r++)
+			u[r] = wfad_active_class_uncertainty(unc[k], ab + 3 * r, 3);
+		CHECK_INT(wfad_active_top(u, 2, 1, out), 1);
+		CHECK_INT(out[0], unc[k] == WFAD_ACTIVE_MARGIN ? 0 : 1);
+	}
+	/* Ties go to the lower position; k beyond n returns all. */
+	const double t[3] = {0.2, 0.7, 0.7};
+	CHECK_INT(wfad_active_top(t, 3, 5, out), 3);
+	CHECK_INT(out[0], 1);
+	CHECK_INT(out[1], 2);
+}
+
 WFAD_TEST(active_curve_area_and_reach)
 {
 	struct wfad_active_point p[3] = {
@@ -159,6 +192,43 @@ WFAD_TEST(active_curve_area_and_reach)
 	CHECK_INT(wfad_active_runs_to_reach(p, 3, 0.95), 0);
 }
 
+/* Runs o twice on ds with every strategy: curves of 4 points (burn-in 4, 2 runs a round),
+ * metrics in range, bit-identical for the seed, warm start as expected. */
+static void check_curves(const struct wfad_dataset *ds, struct wfad_active_options o,
+			 bool warm_start)
+{
+	struct wfad_error err = {0};
+	for (int s = 0; s < WFAD_ACTIVE_STRATEGY_COUNT; s++) {
+		o.strategy = (enum wfad_active_strategy)s;
+		struct wfad_active_curve a = {0}, b = {0};
+		CHECK_OK(wfad_active_run(ds, &o, &a, &err), &err);
+		CHECK_OK(wfad_active_run(ds, &o, &b, &err), &err);
+		CHECK_INT(a.n_points, 4);
+		CHECK_INT(b.n_points, a.n_points);
+		CHECK(a.warm_start == warm_start);
+		CHECK(!a.exhausted);
+		CHECK_INT(a.pool_runs + a.valid_runs + a.test_runs, ds->n_runs);
+		for (size_t i = 0; i < a.n_points; i++) {
+			const struct wfad_active_point *p = &a.points[i];
+			CHECK_INT(p->round, i);
+			CHECK_INT(p->labeled_runs, 4 + 2 * i);
+			CHECK(p->roc_auc >= 0.0 && p->roc_auc <= 1.0);
+			CHECK(p->average_precision > 0.0 && p->average_precision <= 1.0);
+			CHECK(p->precision_at_k >= 0.0 && p->precision_at_k <= 1.0);
+			/* Accuracy only for run classifiers. */
+			if (o.task == WFAD_ACTIVE_TASK_RUN)
+				CHECK(p->accuracy >= 0.0 && p->accuracy <= 1.0);
+			else
+				CHECK(isnan(p->accuracy));
+		}
+		/* Bit-identical for a seed. */
+		if (a.n_points == b.n_points)
+			CHECK(memcmp(a.points, b.points, a.n_points * sizeof(*a.points)) == 0);
+		wfad_active_curve_free(&a);
+		wfad_active_curve_free(&b);
+	}
+}
+
 WFAD_TEST(active_loop_curves_and_determinism)
 {
 	struct wfad_collection c = {0};
@@ -166,30 +236,7 @@ WFAD_TEST(active_loop_curves_and_determinism)
 		return;
 	const struct wfad_dataset *ds = c.items[0];
 	struct wfad_error err = {0};
-	for (int s = 0; s < WFAD_ACTIVE_STRATEGY_COUNT; s++) {
-		struct wfad_active_options o = sample_options();
-		o.strategy = (enum wfad_active_strategy)s;
-		struct wfad_active_curve a = {0}, b = {0};
-		CHECK_OK(wfad_active_run(ds, &o, &a, &err), &err);
-		CHECK_OK(wfad_active_run(ds, &o, &b, &err), &err);
-		CHECK_INT(a.n_points, 4);
-		CHECK_INT(b.n_points, a.n_points);
-		CHECK(a.warm_start);
-		CHECK(!a.exhausted);
-		CHECK_INT(a.pool_runs + a.valid_runs + a.test_runs, ds->n_runs);
-		for (size_t i = 0; i < a.n_points && i < b.n_points; i++) {
-			CHECK_INT(a.points[i].round, i);
-			CHECK_INT(a.points[i].labeled_runs, 4 + 2 * i);
-			CHECK(a.points[i].roc_auc >= 0.0 && a.points[i].roc_auc <= 1.0);
-			CHECK(a.points[i].average_precision > 0.0);
-			/* Bit-identical for a seed. */
-			CHECK(a.points[i].roc_auc == b.points[i].roc_auc);
-			CHECK(a.points[i].average_precision == b.points[i].average_precision);
-			CHECK(a.points[i].precision_at_k == b.points[i].precision_at_k);
-		}
-		wfad_active_curve_free(&a);
-		wfad_active_curve_free(&b);
-	}
+	check_curves(ds, sample_options(), true);
 	/* Refit instead of warm start: same shape, no warm start. */
 	struct wfad_active_options o = sample_options();
 	o.refit = true;
@@ -246,6 +293,64 @@ WFAD_TEST(active_budgets_and_bad_input)
 	/* Unknown detector. */
 	o = sample_options();
 	o.detector = "nope";
+	CHECK_INT(wfad_active_run(ds, &o, &a, &err), WFAD_ENOTFOUND);
+	CHECK(a.points == NULL);
+	wfad_collection_free(&c);
+}
+
+static struct wfad_active_options run_options(void)
+{
+	struct wfad_active_options o = sample_options();
+	o.task = WFAD_ACTIVE_TASK_RUN;
+	o.detector = "gbdt";
+	o.params.n_trees = 20;
+	return o;
+}
+
+/* Run-level classifiers: refit every round, curves on the test runs, accuracy recorded. */
+WFAD_TEST(active_run_task_curves_and_determinism)
+{
+	struct wfad_collection c = {0};
+	if (!load_sample(&c))
+		return;
+	const struct wfad_dataset *ds = c.items[0];
+	struct wfad_error err = {0};
+	check_curves(ds, run_options(), false);
+	double ref = NAN;
+	struct wfad_active_options o = run_options();
+	CHECK_OK(wfad_active_reference(ds, &o, &ref, &err), &err);
+	CHECK(ref >= 0.5 && ref <= 1.0);
+	wfad_collection_free(&c);
+}
+
+WFAD_TEST(active_run_task_bad_input)
+{
+	struct wfad_collection c = {0};
+	if (!load_sample(&c))
+		return;
+	const struct wfad_dataset *ds = c.items[0];
+	struct wfad_error err = {0};
+	struct wfad_active_curve a = {0};
+	/* Run classifiers are supervised: a burn-in of 0 or 1 run is refused. */
+	struct wfad_active_options o = run_options();
+	o.burn_in = 1;
+	CHECK_INT(wfad_active_run(ds, &o, &a, &err), WFAD_EINVAL);
+	CHECK(strstr(err.message, "both classes") != NULL);
+	o.burn_in = 0;
+	CHECK_INT(wfad_active_run(ds, &o, &a, &err), WFAD_EINVAL);
+	o.burn_in = 1000;
+	CHECK_INT(wfad_active_run(ds, &o, &a, &err), WFAD_EINVAL);
+	CHECK(strstr(err.message, "larger than the pool") != NULL);
+	/* Names are looked up for the task: mlp is no run classifier, gnnrun no detector. */
+	o = run_options();
+	o.detector = "mlp";
+	CHECK_INT(wfad_active_run(ds, &o, &a, &err), WFAD_ENOTFOUND);
+	CHECK(strstr(err.message, "unknown run classifier 'mlp'") != NULL);
+	double ref = NAN;
+	CHECK_INT(wfad_active_reference(ds, &o, &ref, &err), WFAD_ENOTFOUND);
+	CHECK(isnan(ref));
+	o = sample_options();
+	o.detector = "gnnrun";
 	CHECK_INT(wfad_active_run(ds, &o, &a, &err), WFAD_ENOTFOUND);
 	CHECK(a.points == NULL);
 	wfad_collection_free(&c);

@@ -47,6 +47,8 @@ int cli_parse_model_options(const char *features, const char *norm, const char *
 			    enum wfad_feature_set *fs, enum wfad_norm *nm, enum wfad_fit_on *fo);
 /* Prints the known detectors and returns EXIT_USAGE when name is unknown. */
 int cli_check_detector(const char *name);
+/* The same for the run-level classifiers (--task run). */
+int cli_check_run_classifier(const char *name);
 /* The one dataset of c, or EXIT_USAGE listing the workflows when there are several. */
 int cli_pick_dataset(const struct wfad_collection *c, const struct wfad_dataset **out);
 /* The run-level task of wfad eval. */

@@ -134,22 +134,32 @@ static void print_summary(const struct wfad_dataset *ds, const struct wfad_activ
 {
 	struct wfad_stat rs = wfad_stat_of(ref, seeds);
 	const struct wfad_active_curve *c0 = &curves[0];
-	printf("%s: active learning with %s (features %s), %u seeds; per seed %zu pool, %zu "
+	bool run_task = o->task == WFAD_ACTIVE_TASK_RUN;
+	char what[64];
+	if (run_task)
+		snprintf(what, sizeof(what), "run level, anomalous vs normal run");
+	else
+		snprintf(what, sizeof(what), "features %s", wfad_feature_set_name(o->features));
+	printf("%s: active learning with %s (%s), %u seeds; per seed %zu pool, %zu "
 	       "validation, %zu test runs\n",
-	       ds->workflow, o->detector, wfad_feature_set_name(o->features), seeds, c0->pool_runs,
-	       c0->valid_runs, c0->test_runs);
+	       ds->workflow, o->detector, what, seeds, c0->pool_runs, c0->valid_runs,
+	       c0->test_runs);
 	printf("burn-in %zu runs, %zu rounds of %zu runs, %s\n", o->burn_in, o->rounds,
 	       o->per_round, c0->warm_start ? "warm start between rounds" : "refit every round");
 	printf("whole pool: ROC-AUC %.4f (mean over seeds); 95%% of it: %.4f\n", rs.mean,
 	       0.95 * rs.mean);
-	printf("%-18s %8s %8s %8s  %s\n", "strategy", "AULC", "std", "final", "runs to 95%");
+	printf("%-18s %8s %8s %8s", "strategy", "AULC", "std", "final");
+	if (run_task)
+		printf("  %9s", "final acc");
+	printf("  %s\n", "runs to 95%");
 	for (size_t k = 0; k < n_strat; k++) {
-		double area[1000], final[1000], reach = 0;
+		double area[1000], final[1000], acc[1000], reach = 0;
 		size_t reached = 0;
 		for (unsigned s = 0; s < seeds; s++) {
 			const struct wfad_active_curve *c = &curves[s * n_strat + k];
 			area[s] = wfad_active_curve_area(c->points, c->n_points);
 			final[s] = c->n_points ? c->points[c->n_points - 1].roc_auc : NAN;
+			acc[s] = c->n_points ? c->points[c->n_points - 1].accuracy : NAN;
 			size_t r = isfinite(ref[s]) ? wfad_active_runs_to_reach(
 							      c->points, c->n_points, 0.95 * ref[s])
 						    : 0;
@@ -159,8 +169,11 @@ static void print_summary(const struct wfad_dataset *ds, const struct wfad_activ
 			}
 		}
 		struct wfad_stat as = wfad_stat_of(area, seeds), fs = wfad_stat_of(final, seeds);
-		printf("%-18s %8.4f %8.4f %8.4f  ", wfad_active_strategy_name(strat[k]), as.mean,
+		printf("%-18s %8.4f %8.4f %8.4f", wfad_active_strategy_name(strat[k]), as.mean,
 		       as.std, fs.mean);
+		if (run_task)
+			printf("  %9.4f", wfad_stat_of(acc, seeds).mean);
+		printf("  ");
 		if (reached)
 			printf("%.1f (%zu of %u seeds)\n", reach / (double)reached, reached, seeds);
 		else
@@ -173,11 +186,15 @@ int cmd_active(int argc, char **argv)
 	const char *workflow = NULL, *dag = NULL, *detector = NULL, *strategies = "random,entropy",
 		   *burn = "10", *rounds = "10", *per_round = "5", *seeds = "5", *output = NULL,
 		   *plot = NULL, *features = "rich", *norm = "minmax", *aggregate = "mean",
-		   *epochs = "5", *refit = NULL, *threads = "0", *trees = "0";
+		   *epochs = "5", *refit = NULL, *threads = "0", *trees = "0", *task = "job";
 	const struct cli_option options[] = {
 		{"workflow", 'w', "NAME", "the workflow", &workflow},
-		{"detector", 'd', "NAME", "detector (see 'wfad detectors'), e.g. mlp or gbdt",
+		{"detector", 'd', "NAME",
+		 "detector (see 'wfad detectors'), e.g. mlp or gbdt; with --task run a run "
+		 "classifier, e.g. gnnrun",
 		 &detector},
+		{"task", 0, "TASK", "job (default) or run: a run classifier labels whole runs",
+		 &task},
 		{"strategy", 's', "LIST",
 		 "random, least-confidence, margin, entropy, anomaly-targeting (comma-separated; "
 		 "default random,entropy)",
@@ -209,7 +226,10 @@ int cmd_active(int argc, char **argv)
 		"labels, the\nmodel is updated (warm start when the detector supports it) and "
 		"scored on the test\njobs. Writes one CSV row per seed, strategy and round; prints "
 		"per strategy the area\nunder the learning curve and the labelled runs needed to "
-		"reach 95% of the ROC-AUC\nof training on the whole pool.",
+		"reach 95% of the ROC-AUC\nof training on the whole pool. With --task run, a run "
+		"classifier is refitted every round\nand scored on the test runs (anomalous vs "
+		"normal, and accuracy); --features, --norm,\n--aggregate, --epochs-per-round and "
+		"--refit do not apply.",
 		options,
 		sizeof(options) / sizeof(options[0]),
 		1,
@@ -222,9 +242,16 @@ int cmd_active(int argc, char **argv)
 	if (!detector || !output) {
 		return cli_usage_error(&cmd, "%s is required", !detector ? "--detector" : "-o");
 	}
-	if ((rc = cli_check_detector(detector)))
+	bool run_task = strcmp(task, "run") == 0;
+	if (!run_task && strcmp(task, "job") != 0) {
+		fprintf(stderr, "wfad active: --task takes 'job' or 'run', not '%s'\n", task);
+		return EXIT_USAGE;
+	}
+	if ((rc = run_task ? cli_check_run_classifier(detector) : cli_check_detector(detector)))
 		return rc;
-	struct wfad_active_options o = {.detector = detector};
+	struct wfad_active_options o = {.task = run_task ? WFAD_ACTIVE_TASK_RUN
+							 : WFAD_ACTIVE_TASK_JOB,
+					.detector = detector};
 	size_t n_seeds, n_epochs, n_threads, n_trees;
 	if (!parse_count(burn, 1000000, &o.burn_in) || !parse_count(rounds, 100000, &o.rounds) ||
 	    !parse_count(per_round, 1000000, &o.per_round) || !parse_count(seeds, 1000, &n_seeds) ||

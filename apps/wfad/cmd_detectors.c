@@ -17,14 +17,14 @@ int cmd_detectors(int argc, char **argv)
 	int rc = cli_parse(&cmd, argc, argv, pos, &n_pos);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	printf("job level (wfad eval/train/score --detector NAME):\n");
+	printf("job level (wfad eval/train/score/active --detector NAME):\n");
 	for (size_t i = 0; i < wfad_detector_count(); i++) {
 		const struct wfad_detector_ops *o = wfad_detector_at(i);
 		printf("  %-10s %-12s %s\n", o->name,
 		       o->flags & WFAD_DETECTOR_SUPERVISED ? "supervised" : "unsupervised",
 		       o->summary);
 	}
-	printf("run level (wfad eval --task run --detector NAME):\n");
+	printf("run level (wfad eval/active --task run --detector NAME):\n");
 	for (size_t i = 0; i < wfad_run_classifier_count(); i++) {
 		const struct wfad_run_classifier_ops *o = wfad_run_classifier_at(i);
 		printf("  %-10s %-12s %s\n", o->name, "supervised", o->summary);

@@ -171,15 +171,27 @@ int cli_parse_model_options(const char *features, const char *norm, const char *
 	return 0;
 }
 
-int cli_check_detector(const char *name)
+/* Prints that name is unknown, with the detectors or run classifiers there are. */
+static int unknown_name(const char *name, bool run_level)
 {
-	if (wfad_detector_find(name))
-		return 0;
-	fprintf(stderr, "wfad: unknown detector '%s'; known:", name);
-	for (size_t i = 0; i < wfad_detector_count(); i++)
-		fprintf(stderr, " %s", wfad_detector_at(i)->name);
+	fprintf(stderr, "wfad: unknown %s '%s'; known:", run_level ? "run classifier" : "detector",
+		name);
+	size_t n = run_level ? wfad_run_classifier_count() : wfad_detector_count();
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, " %s",
+			run_level ? wfad_run_classifier_at(i)->name : wfad_detector_at(i)->name);
 	fprintf(stderr, "\n");
 	return EXIT_USAGE;
+}
+
+int cli_check_detector(const char *name)
+{
+	return wfad_detector_find(name) ? 0 : unknown_name(name, false);
+}
+
+int cli_check_run_classifier(const char *name)
+{
+	return wfad_run_classifier_find(name) ? 0 : unknown_name(name, true);
 }
 
 int cli_pick_dataset(const struct wfad_collection *c, const struct wfad_dataset **out)

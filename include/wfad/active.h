@@ -90,21 +90,39 @@ double wfad_active_run_uncertainty(enum wfad_active_strategy s, enum wfad_active
 size_t wfad_active_select(enum wfad_active_strategy s, enum wfad_active_aggregate agg,
 			  const double *p, size_t n_runs, size_t jobs_per_run, size_t k,
 			  size_t *out, double *scratch);
+/* The positions of the k largest of u[0..n) (ties: the lower position), largest first;
+ * writes min(k, n) to out and returns that number. */
+size_t wfad_active_top(const double *u, size_t n, size_t k, size_t *out);
+
+/* Uncertainty of a run-level prediction, the class-probability vector p[0..n_classes) (NaN
+ * entries count as 0): least-confidence 1 - max p, margin 1 - (p_top1 - p_top2), entropy
+ * -sum p log2 p; 0 for random and anomaly-targeting. */
+double wfad_active_class_uncertainty(enum wfad_active_strategy s, const double *p,
+				     size_t n_classes);
 
 /* ---- The loop ------------------------------------------------------------------------------ */
 
+/* What the model predicts: a label per job (job-level detectors, struct wfad_detector_ops) or
+ * per run (run-level classifiers, struct wfad_run_classifier_ops in wfad/runlevel.h). */
+enum wfad_active_task { WFAD_ACTIVE_TASK_JOB, WFAD_ACTIVE_TASK_RUN };
+
 struct wfad_active_options {
-	const char *detector; /* registry name; supervised or not (then calibrated) */
+	enum wfad_active_task task; /* job (default) or run */
+	/* Registry name: a job-level detector, supervised or not (then calibrated), or with
+	 * WFAD_ACTIVE_TASK_RUN a run classifier. */
+	const char *detector;
+	/* Job task only (run classifiers build their own features): */
 	enum wfad_feature_set features;
 	enum wfad_norm norm;
 	struct wfad_detector_params params; /* params.seed is set from seed */
 	enum wfad_active_strategy strategy;
-	enum wfad_active_aggregate aggregate;
-	size_t burn_in;        /* random labelled runs before round 1 */
-	size_t rounds;         /* rounds after the burn-in */
-	size_t per_round;      /* runs requested per round */
-	int epochs_per_round;  /* warm-start epochs per round (0: 5) */
-	bool refit;            /* refit every round even when the detector can warm start */
+	enum wfad_active_aggregate aggregate; /* job task only */
+	size_t burn_in;                       /* random labelled runs before round 1 */
+	size_t rounds;                        /* rounds after the burn-in */
+	size_t per_round;                     /* runs requested per round */
+	int epochs_per_round;                 /* warm-start epochs per round (0: 5) */
+	bool refit; /* refit every round even when the detector can warm start (run classifiers
+		     * always refit) */
 	unsigned switch_every; /* anomaly-targeting: every n-th round a random class (0: 3) */
 	uint64_t seed;         /* split, burn-in, oracle and detector */
 	double test_frac;      /* held-out test runs (0: 0.2) */
@@ -114,11 +132,13 @@ struct wfad_active_options {
 	void *progress_user;
 };
 
-/* One point of a learning curve: metrics of the test jobs after a round (0 = burn-in). */
+/* One point of a learning curve: metrics of the test jobs (job task) or test runs (run task:
+ * anomalous vs normal run, score 1 - P(normal)) after a round (0 = burn-in). */
 struct wfad_active_point {
 	size_t round;
 	size_t labeled_runs; /* burn-in plus the runs revealed so far (validation not counted) */
 	double roc_auc, average_precision, precision_at_k; /* NaN where undefined */
+	double accuracy; /* run task: multi-class accuracy of the test runs; job task: NaN */
 };
 
 /* A learning curve. Caller-owned: zero it, wfad_active_run fills it, wfad_active_curve_free. */
@@ -135,10 +155,12 @@ void wfad_active_curve_free(struct wfad_active_curve *c);
 /* Runs the loop on ds for one seed: per label, test_frac of the runs are held out, valid_frac
  * validate, the rest form the pool (split stratified by label, as wfad_split_runs). The
  * burn-in draws burn_in pool runs at random, at least one normal and one anomalous run when
- * the detector is supervised. Errors: WFAD_EINVAL for a burn-in larger than the pool, a
- * supervised detector with burn_in < 2, a dataset without anomalous runs, a detector's fit
- * error; WFAD_ENOTFOUND for an unknown detector; WFAD_ENOMEM. A pool that runs out ends the
- * loop early (curve->exhausted). On failure *curve is untouched. */
+ * the detector is supervised (run classifiers always are, and refit every round on the
+ * classes of wfad_run_labels). Errors: WFAD_EINVAL for a burn-in larger than the pool, a
+ * supervised detector with burn_in < 2, a run-level burn-in with a single run label, a
+ * dataset without anomalous runs, a detector's fit error; WFAD_ENOTFOUND for a detector (or
+ * run classifier) unknown for the task; WFAD_ENOMEM. A pool that runs out ends the loop early
+ * (curve->exhausted). On failure *curve is untouched. */
 enum wfad_status wfad_active_run(const struct wfad_dataset *ds, const struct wfad_active_options *o,
 				 struct wfad_active_curve *curve, struct wfad_error *err);
 

@@ -1,5 +1,5 @@
-/* Active-learning strategies: job uncertainty from P(anomalous), per-run aggregation and the
- * choice of the most uncertain runs. */
+/* Active-learning strategies: job uncertainty from P(anomalous), per-run aggregation, run
+ * uncertainty from class probabilities and the choice of the most uncertain runs. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +62,26 @@ double wfad_active_run_uncertainty(enum wfad_active_strategy s, enum wfad_active
 	return acc;
 }
 
+size_t wfad_active_top(const double *u, size_t n, size_t k, size_t *out)
+{
+	size_t m = k < n ? k : n;
+	/* Selection by repeated scans: k is a handful of runs per round. */
+	for (size_t j = 0; j < m; j++) {
+		size_t best = SIZE_MAX;
+		for (size_t r = 0; r < n; r++) {
+			bool taken = false;
+			for (size_t q = 0; q < j && !taken; q++)
+				taken = out[q] == r;
+			if (taken)
+				continue;
+			if (best == SIZE_MAX || u[r] > u[best])
+				best = r;
+		}
+		out[j] = best;
+	}
+	return m;
+}
+
 size_t wfad_active_select(enum wfad_active_strategy s, enum wfad_active_aggregate agg,
 			  const double *p, size_t n_runs, size_t jobs_per_run, size_t k,
 			  size_t *out, double *scratch)
@@ -69,20 +89,27 @@ size_t wfad_active_select(enum wfad_active_strategy s, enum wfad_active_aggregat
 	for (size_t r = 0; r < n_runs; r++)
 		scratch[r] =
 			wfad_active_run_uncertainty(s, agg, p + r * jobs_per_run, jobs_per_run);
-	size_t m = k < n_runs ? k : n_runs;
-	/* Selection by repeated scans: k is a handful of runs per round. */
-	for (size_t j = 0; j < m; j++) {
-		size_t best = SIZE_MAX;
-		for (size_t r = 0; r < n_runs; r++) {
-			bool taken = false;
-			for (size_t q = 0; q < j && !taken; q++)
-				taken = out[q] == r;
-			if (taken)
-				continue;
-			if (best == SIZE_MAX || scratch[r] > scratch[best])
-				best = r;
+	return wfad_active_top(scratch, n_runs, k, out);
+}
+
+double wfad_active_class_uncertainty(enum wfad_active_strategy s, const double *p, size_t n_classes)
+{
+	double top1 = 0.0, top2 = 0.0, h = 0.0;
+	for (size_t c = 0; c < n_classes; c++) {
+		double v = p[c] > 0.0 ? p[c] : 0.0; /* NaN and negatives count as 0 */
+		if (v > top1) {
+			top2 = top1;
+			top1 = v;
+		} else if (v > top2) {
+			top2 = v;
 		}
-		out[j] = best;
+		if (v > 0.0)
+			h -= v * log2(v);
 	}
-	return m;
+	switch (s) {
+	case WFAD_ACTIVE_LEAST_CONFIDENCE: return 1.0 - top1;
+	case WFAD_ACTIVE_MARGIN: return 1.0 - (top1 - top2);
+	case WFAD_ACTIVE_ENTROPY: return h;
+	default: return 0.0;
+	}
 }
