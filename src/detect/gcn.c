@@ -11,6 +11,7 @@
 WFAD_DETECTOR_REGISTER(gcn);
 WFAD_DETECTOR_REGISTER(gcnplain);
 WFAD_DETECTOR_REGISTER(gcnae);
+WFAD_DETECTOR_REGISTER(gcnhost);
 
 struct gcn {
 	struct wfad_detector base;
@@ -18,6 +19,7 @@ struct gcn {
 	uint32_t magic;
 	enum wfad_gnn_task task;
 	bool skip;
+	bool hosts; /* the graph also links jobs of one worker host (gcnhost) */
 	struct wfad_nnd_config cfg;
 	bool fitted;
 	struct wfad_gnn_net net;
@@ -61,7 +63,8 @@ static enum wfad_status create_kind(const struct wfad_detector_params *p,
 	m->name = ops->name;
 	m->magic = ae ? GCNAE_MAGIC : GCN_MAGIC;
 	m->task = ae ? WFAD_GNN_NODE_MSE : p->classes ? WFAD_GNN_NODE_XENT : WFAD_GNN_NODE_BCE;
-	m->skip = ops == &wfad_detector_gcn;
+	m->skip = ops == &wfad_detector_gcn || ops == &wfad_detector_gcnhost;
+	m->hosts = ops == &wfad_detector_gcnhost;
 	*out = &m->base;
 	return WFAD_OK;
 }
@@ -75,6 +78,12 @@ static enum wfad_status gcnplain_create(const struct wfad_detector_params *p,
 					struct wfad_detector **out)
 {
 	return create_kind(p, &wfad_detector_gcnplain, out);
+}
+
+static enum wfad_status gcnhost_create(const struct wfad_detector_params *p,
+				       struct wfad_detector **out)
+{
+	return create_kind(p, &wfad_detector_gcnhost, out);
 }
 
 static enum wfad_status gcnae_create(const struct wfad_detector_params *p,
@@ -132,9 +141,9 @@ static enum wfad_status prepare(const struct gcn *m, const struct wfad_jobset *t
 				      "%s: the validation set does not match the training set "
 				      "(columns or labels)",
 				      m->name);
-	enum wfad_status st = wfad_gnn_graphs_build(g, train, m->name, err);
+	enum wfad_status st = wfad_gnn_graphs_build(g, train, m->hosts, m->name, err);
 	if (st == WFAD_OK && use_valid)
-		st = wfad_gnn_graphs_build(gv, valid, m->name, err);
+		st = wfad_gnn_graphs_build(gv, valid, m->hosts, m->name, err);
 	return st;
 }
 
@@ -226,7 +235,7 @@ static enum wfad_status predict_rows(const struct gcn *m, const struct wfad_jobs
 	double *p = C > 1 ? malloc(js->n * C * sizeof(double)) : out;
 	struct wfad_gnn_graphs g = {0};
 	enum wfad_status st =
-		p ? wfad_gnn_graphs_build(&g, js, m->name, err)
+		p ? wfad_gnn_graphs_build(&g, js, m->hosts, m->name, err)
 		  : wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "%s: out of memory", m->name);
 	if (st == WFAD_OK) {
 		struct wfad_gnn_data data = wfad_gnn_data_of(&g, js->x, NULL, NULL);
@@ -276,7 +285,7 @@ static enum wfad_status gcn_gradient(const struct wfad_detector *det, const stru
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
 				      "%s: gradients need a fitted model and one run", m->name);
 	struct wfad_gnn_graphs g = {0};
-	enum wfad_status st = wfad_gnn_graphs_build(&g, js, m->name, err);
+	enum wfad_status st = wfad_gnn_graphs_build(&g, js, m->hosts, m->name, err);
 	if (st != WFAD_OK)
 		return st;
 	st = wfad_gnn_input_gradient(&m->net, g.g[0], js->x, node, grad);
@@ -330,6 +339,12 @@ static enum wfad_status gcnplain_load(const struct wfad_detector_params *p, FILE
 	return load_kind(p, &wfad_detector_gcnplain, f, out, err);
 }
 
+static enum wfad_status gcnhost_load(const struct wfad_detector_params *p, FILE *f,
+				     struct wfad_detector **out, struct wfad_error *err)
+{
+	return load_kind(p, &wfad_detector_gcnhost, f, out, err);
+}
+
 static enum wfad_status gcnae_load(const struct wfad_detector_params *p, FILE *f,
 				   struct wfad_detector **out, struct wfad_error *err)
 {
@@ -379,4 +394,20 @@ const struct wfad_detector_ops wfad_detector_gcnae = {
 	.load = gcnae_load,
 	.destroy = gcn_destroy,
 	.update = gcn_update,
+};
+
+const struct wfad_detector_ops wfad_detector_gcnhost = {
+	.name = "gcnhost",
+	.summary = "gcn on each run's DAG plus a same-worker-host relation (each job linked to "
+		   "the next 8 jobs of its host)",
+	.flags = WFAD_DETECTOR_SUPERVISED | WFAD_DETECTOR_PROBABILITY | WFAD_DETECTOR_GRAPH,
+	.create = gcnhost_create,
+	.fit = gcn_fit,
+	.score = gcn_score,
+	.save = gcn_save,
+	.load = gcnhost_load,
+	.destroy = gcn_destroy,
+	.update = gcn_update,
+	.gradient = gcn_gradient,
+	.classify = gcn_classify,
 };

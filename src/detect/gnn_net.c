@@ -860,8 +860,109 @@ void wfad_gnn_graphs_free(struct wfad_gnn_graphs *gs)
 	*gs = (struct wfad_gnn_graphs){0};
 }
 
+/* Whether j is a DAG parent or child of i. */
+static bool dag_adjacent(const struct wfad_dag *dag, uint32_t i, uint32_t j)
+{
+	for (uint32_t e = dag->parent_ptr[i]; e < dag->parent_ptr[i + 1]; e++)
+		if (dag->parent_idx[e] == j)
+			return true;
+	for (uint32_t e = dag->child_ptr[i]; e < dag->child_ptr[i + 1]; e++)
+		if (dag->child_idx[e] == j)
+			return true;
+	return false;
+}
+
+struct host_node {
+	uint32_t host, node;
+};
+
+static int host_node_cmp(const void *a, const void *b)
+{
+	const struct host_node *x = a, *y = b;
+	if (x->host != y->host)
+		return x->host < y->host ? -1 : 1;
+	return x->node < y->node ? -1 : x->node > y->node;
+}
+
+/* The run's graph: the DAG's edges plus, for the jobs of each worker host in DAG order, an edge
+ * to each of the WFAD_GNN_HOST_WINDOW next jobs on that host (not already DAG neighbours).
+ * The extra edges go in as "parent" (lower node) / "child" (higher node) lists so that
+ * wfad_nn_graph_build normalises the union. */
+static enum wfad_status host_graph(struct wfad_nn_graph *g, const struct wfad_dataset *ds,
+				   size_t run)
+{
+	const struct wfad_dag *dag = &ds->dag;
+	const struct wfad_job *jobs = ds->runs[run].jobs;
+	size_t n = dag->n_nodes, m = 0, W = WFAD_GNN_HOST_WINDOW;
+	struct host_node *hn = malloc((n + 1) * sizeof(*hn));
+	uint32_t *pc = calloc(n + 1, sizeof(uint32_t)), *cc = calloc(n + 1, sizeof(uint32_t));
+	uint32_t *pp = NULL, *pi = NULL, *cp = NULL, *ci = NULL;
+	enum wfad_status st = WFAD_ENOMEM;
+	if (!hn || !pc || !cc)
+		goto cleanup;
+	for (uint32_t i = 0; i < n; i++)
+		if (jobs[i].host != WFAD_NO_ID)
+			hn[m++] = (struct host_node){jobs[i].host, i};
+	qsort(hn, m, sizeof(*hn), host_node_cmp);
+	/* Two passes: count, then fill (hn[a].node < hn[b].node within a host). */
+	for (int fill = 0; fill < 2; fill++) {
+		if (fill) {
+			pp = malloc((n + 1) * sizeof(uint32_t));
+			cp = malloc((n + 1) * sizeof(uint32_t));
+			if (!pp || !cp)
+				goto cleanup;
+			pp[0] = cp[0] = 0;
+			for (size_t i = 0; i < n; i++) {
+				pp[i + 1] = pp[i] + pc[i];
+				cp[i + 1] = cp[i] + cc[i];
+			}
+			pi = malloc((pp[n] + 1) * sizeof(uint32_t));
+			ci = malloc((cp[n] + 1) * sizeof(uint32_t));
+			if (!pi || !ci)
+				goto cleanup;
+			memset(pc, 0, n * sizeof(uint32_t));
+			memset(cc, 0, n * sizeof(uint32_t));
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			for (uint32_t e = dag->parent_ptr[i]; e < dag->parent_ptr[i + 1]; e++) {
+				if (fill)
+					pi[pp[i] + pc[i]] = dag->parent_idx[e];
+				pc[i]++;
+			}
+			for (uint32_t e = dag->child_ptr[i]; e < dag->child_ptr[i + 1]; e++) {
+				if (fill)
+					ci[cp[i] + cc[i]] = dag->child_idx[e];
+				cc[i]++;
+			}
+		}
+		for (size_t a = 0; a < m; a++)
+			for (size_t b = a + 1; b < m && b <= a + W && hn[b].host == hn[a].host;
+			     b++) {
+				uint32_t lo = hn[a].node, hi = hn[b].node;
+				if (dag_adjacent(dag, lo, hi))
+					continue;
+				if (fill) {
+					ci[cp[lo] + cc[lo]] = hi;
+					pi[pp[hi] + pc[hi]] = lo;
+				}
+				cc[lo]++;
+				pc[hi]++;
+			}
+	}
+	st = wfad_nn_graph_build(g, n, cp, ci, pp, pi);
+cleanup:
+	free(hn);
+	free(pc);
+	free(cc);
+	free(pp);
+	free(pi);
+	free(cp);
+	free(ci);
+	return st;
+}
+
 enum wfad_status wfad_gnn_graphs_build(struct wfad_gnn_graphs *out, const struct wfad_jobset *js,
-				       const char *name, struct wfad_error *err)
+				       bool hosts, const char *name, struct wfad_error *err)
 {
 	const struct wfad_jobset *parts = js->n_parts ? js->parts : js;
 	size_t np = js->n_parts ? js->n_parts : 1;
@@ -871,8 +972,10 @@ enum wfad_status wfad_gnn_graphs_build(struct wfad_gnn_graphs *out, const struct
 			return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
 					      "%s: the rows are not whole runs of a DAG", name);
 	}
-	struct wfad_gnn_graphs gs = {.n_dag = np, .n = js->n_runs};
-	gs.dag = calloc(np, sizeof(*gs.dag));
+	/* One adjacency per dataset, or per run with the host relation. */
+	size_t n_adj = hosts ? js->n_runs : np;
+	struct wfad_gnn_graphs gs = {.n_dag = n_adj, .n = js->n_runs};
+	gs.dag = calloc(n_adj ? n_adj : 1, sizeof(*gs.dag));
 	gs.g = malloc((js->n_runs + 1) * sizeof(*gs.g));
 	gs.row0 = malloc((js->n_runs + 1) * sizeof(*gs.row0));
 	enum wfad_status st = WFAD_ENOMEM;
@@ -881,18 +984,20 @@ enum wfad_status wfad_gnn_graphs_build(struct wfad_gnn_graphs *out, const struct
 	size_t k = 0;
 	gs.row0[0] = 0;
 	for (size_t p = 0; p < np; p++) {
-		const struct wfad_dag *dag = &parts[p].ds->dag;
-		st = wfad_nn_graph_build(&gs.dag[p], dag->n_nodes, dag->child_ptr, dag->child_idx,
-					 dag->parent_ptr, dag->parent_idx);
-		if (st != WFAD_OK)
+		const struct wfad_dataset *ds = parts[p].ds;
+		const struct wfad_dag *dag = &ds->dag;
+		if (!hosts && (st = wfad_nn_graph_build(&gs.dag[p], dag->n_nodes, dag->child_ptr,
+							dag->child_idx, dag->parent_ptr,
+							dag->parent_idx)) != WFAD_OK)
 			goto fail;
 		for (size_t r = 0; r < parts[p].n_runs && k < js->n_runs; r++, k++) {
-			gs.g[k] = &gs.dag[p];
+			if (hosts && (st = host_graph(&gs.dag[k], ds, parts[p].runs[r])) != WFAD_OK)
+				goto fail;
+			gs.g[k] = hosts ? &gs.dag[k] : &gs.dag[p];
 			gs.row0[k + 1] = gs.row0[k] + dag->n_nodes;
 		}
 	}
 	if (k != js->n_runs || gs.row0[k] != js->n) {
-		gs.n_dag = np;
 		wfad_gnn_graphs_free(&gs);
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
 				      "%s: the parts of the jobset do not add up to its rows",

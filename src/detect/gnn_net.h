@@ -50,9 +50,12 @@ struct wfad_gnn_graphs {
 	size_t *row0;
 	size_t n;
 };
-/* Checks that js is whole runs of DAGs with nodes (name prefixes errors), then builds. */
+/* Checks that js is whole runs of DAGs with nodes (name prefixes errors), then builds.
+ * hosts: each run gets its own graph, the DAG plus a "same worker host" relation: in each
+ * host's jobs taken in DAG order, an edge to each of the next WFAD_GNN_HOST_WINDOW ones. */
+#define WFAD_GNN_HOST_WINDOW 8
 enum wfad_status wfad_gnn_graphs_build(struct wfad_gnn_graphs *out, const struct wfad_jobset *js,
-				       const char *name, struct wfad_error *err);
+				       bool hosts, const char *name, struct wfad_error *err);
 void wfad_gnn_graphs_free(struct wfad_gnn_graphs *gs); /* accepts a zeroed struct */
 /* The data of gs's graphs with features x and labels (either may be NULL). */
 struct wfad_gnn_data wfad_gnn_data_of(const struct wfad_gnn_graphs *gs, const float *x,

@@ -185,9 +185,9 @@ static enum wfad_status fit(struct wfad_run_classifier *c, const struct wfad_run
 	if (st == WFAD_OK && use_valid)
 		st = task_jobs(m, valid, &vj, err);
 	if (st == WFAD_OK)
-		st = wfad_gnn_graphs_build(&g, &tj.js, "gnnrun", err);
+		st = wfad_gnn_graphs_build(&g, &tj.js, false, "gnnrun", err);
 	if (st == WFAD_OK && use_valid)
-		st = wfad_gnn_graphs_build(&gv, &vj.js, "gnnrun", err);
+		st = wfad_gnn_graphs_build(&gv, &vj.js, false, "gnnrun", err);
 	if (st != WFAD_OK)
 		goto cleanup;
 	size_t C = train->n_classes;
@@ -228,7 +228,7 @@ static enum wfad_status predict(const struct wfad_run_classifier *c,
 	struct wfad_gnn_graphs g = {0};
 	enum wfad_status st = task_jobs(m, task, &js, err);
 	if (st == WFAD_OK)
-		st = wfad_gnn_graphs_build(&g, &js.js, "gnnrun", err);
+		st = wfad_gnn_graphs_build(&g, &js.js, false, "gnnrun", err);
 	if (st == WFAD_OK) {
 		struct wfad_gnn_data data = wfad_gnn_data_of(&g, js.js.x, NULL, NULL);
 		st = wfad_gnn_predict(&m->net, "gnnrun", &data, proba, err);
