@@ -152,17 +152,22 @@ WFAD_TEST(joint_eval_runs_classes_are_the_union)
 	if (!load_mini(&c))
 		return;
 	const struct wfad_dataset *const *ds = (const struct wfad_dataset *const *)c.items;
-	const char *names[] = {"gnnrun"};
+	/* gnnrunhost: per-run graphs, built from the joint parts' runs */
+	const char *names[] = {"gnnrun", "gnnrunhost"};
 	struct wfad_eval_options o = {
-		.detectors = names, .n_detectors = 1, .seeds = 2, .params = {.epochs = 5}};
-	struct wfad_run_eval_result res[1];
+		.detectors = names, .n_detectors = 2, .seeds = 2, .params = {.epochs = 5}};
+	struct wfad_run_eval_result res[2];
 	struct wfad_error err = {0};
 	CHECK_OK(wfad_eval_runs_joint(ds, 2, &o, res, &err), &err);
 	CHECK_INT(res[0].n_classes, 5); /* normal cpu_2 cpu_3 hdd_5 hdd_10 */
 	CHECK_STR(res[0].classes[0], "normal");
-	size_t total = 0;
-	for (size_t i = 0; i < 25; i++)
+	size_t total = 0, total_host = 0;
+	for (size_t i = 0; i < 25; i++) {
 		total += res[0].confusion[i];
+		total_host += res[1].confusion[i];
+	}
+	CHECK_INT(total_host, total);
+	wfad_run_eval_result_free(&res[1]);
 	struct wfad_split sp[2];
 	memset(sp, 0, sizeof(sp));
 	size_t tests = 0;
@@ -178,6 +183,7 @@ WFAD_TEST(joint_eval_runs_classes_are_the_union)
 	/* gbdt's joint table: shared columns plus each workflow's own block. */
 	const char *gb[] = {"gbdt"};
 	o.detectors = gb;
+	o.n_detectors = 1;
 	CHECK_OK(wfad_eval_runs_joint(ds, 2, &o, res, &err), &err);
 	CHECK(res[0].accuracy[1] >= 0 && res[0].accuracy[1] <= 1);
 	wfad_run_eval_result_free(&res[0]);

@@ -10,6 +10,7 @@
 #include "wfad/runlevel.h"
 
 WFAD_RUN_CLASSIFIER_REGISTER(gnnrun);
+WFAD_RUN_CLASSIFIER_REGISTER(gnnrunhost);
 
 /* One featurizer per workflow it was fitted on (a joint task has several). */
 struct gnn_run {
@@ -20,6 +21,7 @@ struct gnn_run {
 	char **names;
 	size_t n_fz;
 	struct wfad_gnn_net net;
+	bool hosts; /* each run's graph also links the jobs of one worker host (gnnrunhost) */
 	bool fitted;
 };
 
@@ -33,8 +35,9 @@ static const struct wfad_nnd_config gnnrun_defaults = {
 	.dropout = 0.1f,
 };
 
-static enum wfad_status create(const struct wfad_detector_params *p,
-			       struct wfad_run_classifier **out)
+static enum wfad_status create_kind(const struct wfad_detector_params *p,
+				    const struct wfad_run_classifier_ops *ops,
+				    struct wfad_run_classifier **out)
 {
 	struct gnn_run *m = calloc(1, sizeof(*m));
 	if (!m)
@@ -44,9 +47,22 @@ static enum wfad_status create(const struct wfad_detector_params *p,
 		free(m);
 		return st;
 	}
-	m->base.ops = &wfad_run_classifier_gnnrun;
+	m->base.ops = ops;
+	m->hosts = ops == &wfad_run_classifier_gnnrunhost;
 	*out = &m->base;
 	return WFAD_OK;
+}
+
+static enum wfad_status create(const struct wfad_detector_params *p,
+			       struct wfad_run_classifier **out)
+{
+	return create_kind(p, &wfad_run_classifier_gnnrun, out);
+}
+
+static enum wfad_status create_host(const struct wfad_detector_params *p,
+				    struct wfad_run_classifier **out)
+{
+	return create_kind(p, &wfad_run_classifier_gnnrunhost, out);
 }
 
 static void free_featurizers(struct gnn_run *m)
@@ -141,6 +157,13 @@ static enum wfad_status task_jobs(const struct gnn_run *m, const struct wfad_run
 	}
 	if (st == WFAD_OK)
 		st = wfad_jobset_join(out, views, np, err);
+	/* The joined parts borrow their runs and columns: point them at what outlives own[]. */
+	for (size_t p = 0; st == WFAD_OK && p < np; p++) {
+		out->parts[p].runs = parts[p].runs;
+		out->parts[p].columns = NULL;
+	}
+	if (st == WFAD_OK)
+		out->js.columns = NULL;
 	for (size_t p = 0; own && p < np; p++)
 		wfad_jobset_free(&own[p]);
 	free(own);
@@ -185,9 +208,9 @@ static enum wfad_status fit(struct wfad_run_classifier *c, const struct wfad_run
 	if (st == WFAD_OK && use_valid)
 		st = task_jobs(m, valid, &vj, err);
 	if (st == WFAD_OK)
-		st = wfad_gnn_graphs_build(&g, &tj.js, false, "gnnrun", err);
+		st = wfad_gnn_graphs_build(&g, &tj.js, m->hosts, "gnnrun", err);
 	if (st == WFAD_OK && use_valid)
-		st = wfad_gnn_graphs_build(&gv, &vj.js, false, "gnnrun", err);
+		st = wfad_gnn_graphs_build(&gv, &vj.js, m->hosts, "gnnrun", err);
 	if (st != WFAD_OK)
 		goto cleanup;
 	size_t C = train->n_classes;
@@ -228,7 +251,7 @@ static enum wfad_status predict(const struct wfad_run_classifier *c,
 	struct wfad_gnn_graphs g = {0};
 	enum wfad_status st = task_jobs(m, task, &js, err);
 	if (st == WFAD_OK)
-		st = wfad_gnn_graphs_build(&g, &js.js, false, "gnnrun", err);
+		st = wfad_gnn_graphs_build(&g, &js.js, m->hosts, "gnnrun", err);
 	if (st == WFAD_OK) {
 		struct wfad_gnn_data data = wfad_gnn_data_of(&g, js.js.x, NULL, NULL);
 		st = wfad_gnn_predict(&m->net, "gnnrun", &data, proba, err);
@@ -243,6 +266,17 @@ const struct wfad_run_classifier_ops wfad_run_classifier_gnnrun = {
 	.summary = "GCN over the run's DAG on per-job context features, mean+max pooled, MLP head "
 		   "(class-weighted softmax CE, AdamW, early stopping)",
 	.create = create,
+	.fit = fit,
+	.predict = predict,
+	.destroy = destroy,
+	.flags = WFAD_RUN_CLASSIFIER_JOINT,
+};
+
+const struct wfad_run_classifier_ops wfad_run_classifier_gnnrunhost = {
+	.name = "gnnrunhost",
+	.summary = "gnnrun over each run's DAG plus a same-worker-host relation (each job linked "
+		   "to the next 8 jobs of its host)",
+	.create = create_host,
 	.fit = fit,
 	.predict = predict,
 	.destroy = destroy,
