@@ -906,3 +906,55 @@ WFAD_TEST(gnn_host_relation_graph_and_gain)
 	wfad_split_free(&sp);
 	wfad_collection_free(&c);
 }
+
+/* Gradient explanations name the jobs that weigh on a verdict: with the host relation and no
+ * host pooling in the columns, some reasons of the flagged jobs of a faulty test run come from
+ * other jobs of the same worker ("host." features), each reason has a positive contribution,
+ * and they are sorted. */
+WFAD_TEST(gnn_gcnhost_explanations_name_host_mates)
+{
+	struct wfad_collection c = {0};
+	struct wfad_error err = {0};
+	struct wfad_load_options lo = {.threads = 1};
+	CHECK_OK(wfad_load("data/flowbench-sample", &lo, &c, &err), &err);
+	if (c.count != 1)
+		return;
+	const struct wfad_dataset *ds = c.items[0];
+	struct wfad_split sp = {0};
+	CHECK_OK(wfad_split_runs(ds, 0, 0.6, 0.2, &sp, &err), &err);
+	struct wfad_model m;
+	wfad_model_init(&m);
+	struct wfad_model_options mo = {.detector = "gcnhost",
+					.features = WFAD_FEATURES_RICH,
+					.norm = WFAD_NORM_MINMAX,
+					.params = {.seed = 1, .threads = 1}};
+	CHECK_OK(wfad_model_train(&m, &mo, ds, sp.train, sp.n_train, sp.valid, sp.n_valid, &err),
+		 &err);
+	size_t nodes = ds->dag.n_nodes, host = 0, total = 0, unsorted = 0;
+	uint8_t *which = malloc(nodes);
+	size_t *counts = malloc(nodes * sizeof(size_t));
+	struct wfad_reason *reasons = malloc(nodes * 3 * sizeof(*reasons));
+	for (size_t t = 0; t < sp.n_test; t++) {
+		const struct wfad_run *run = &ds->runs[sp.test[t]];
+		for (size_t i = 0; i < nodes; i++)
+			which[i] = run->jobs[i].label;
+		wfad_model_explain_run(&m, ds, sp.test[t], which, reasons, 3, counts);
+		for (size_t i = 0; i < nodes; i++)
+			for (size_t k = 0; k < counts[i]; k++) {
+				const struct wfad_reason *r = &reasons[i * 3 + k];
+				total++;
+				host += strncmp(r->feature, "host.", 5) == 0;
+				unsorted += k > 0 && r->contribution > r[-1].contribution;
+				CHECK(r->contribution > 0);
+			}
+	}
+	printf("  gcnhost: %zu of %zu reasons from jobs of the same host\n", host, total);
+	CHECK(total > 0 && host > 0);
+	CHECK_INT(unsorted, 0);
+	free(which);
+	free(counts);
+	free(reasons);
+	wfad_model_free(&m);
+	wfad_split_free(&sp);
+	wfad_collection_free(&c);
+}

@@ -1,9 +1,9 @@
 /* Explanations: which features drove a job's score. Feature-based detectors: ablation (set one
  * feature to the median of the job's transformation in training, rescore, the score drop is the
- * contribution). Graph detectors with gradients: gradient x (input - typical) over the job's
- * and its parents' features. Detectors reading the raw trace: robust z of the raw delays
- * against the same per-transformation statistics. Reasons name raw values and typical values
- * in seconds. */
+ * contribution). Graph detectors with gradients: gradient x (input - typical) over the
+ * features of the job and of the jobs that weigh most on it (parents, children, same host).
+ * Detectors reading the raw trace: robust z of the raw delays against the same per-transformation
+ * statistics. Reasons name raw values and typical values in seconds. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,30 +156,77 @@ static bool uses_gradient(const struct wfad_model *m)
 	return (m->ops->flags & WFAD_DETECTOR_GRAPH) && m->ops->gradient;
 }
 
-/* Gradient x (x - typical) of the job's logit for every feature of the job itself and of its
- * parents (each row against its own transformation's median row): the first-order estimate
- * of how much the score would drop were that feature typical. */
+/* How job `row` relates to job `node` in the run: itself, a DAG parent or child, a job of
+ * the same worker host, or another job. */
+static const char *relation(const struct wfad_dataset *ds, size_t run, size_t node, size_t row)
+{
+	const struct wfad_dag *dag = &ds->dag;
+	if (row == node)
+		return NULL;
+	for (uint32_t e = dag->parent_ptr[node]; e < dag->parent_ptr[node + 1]; e++)
+		if (dag->parent_idx[e] == row)
+			return "parent";
+	for (uint32_t e = dag->child_ptr[node]; e < dag->child_ptr[node + 1]; e++)
+		if (dag->child_idx[e] == row)
+			return "child";
+	const struct wfad_job *jobs = ds->runs[run].jobs;
+	if (jobs[row].host != WFAD_NO_ID && jobs[row].host == jobs[node].host)
+		return "same host";
+	return "job";
+}
+
+enum { GRADIENT_ROWS = 8 }; /* jobs whose features may give reasons: the job and 7 others */
+
+/* Gradient x (x - typical) of the job's logit for every feature of the jobs of its run (each
+ * row against its own transformation's median row): the first-order estimate of how much the
+ * score would drop were that feature typical. Reasons come from the job itself and the
+ * GRADIENT_ROWS - 1 other jobs with the largest total contribution (its parents, children or,
+ * with the host relation, jobs of the same worker), each named with its relation. */
 static size_t explain_gradient(const struct wfad_model *m, const struct wfad_dataset *ds,
 			       size_t run, size_t node, const float *xrun, struct wfad_reason *out,
 			       size_t max)
 {
-	const struct wfad_dag *dag = &ds->dag;
-	size_t d = wfad_features_n_cols(&m->fz), nodes = dag->n_nodes;
-	size_t np = dag->parent_ptr[node + 1] - dag->parent_ptr[node];
+	size_t d = wfad_features_n_cols(&m->fz), nodes = ds->dag.n_nodes;
 	float *grad = malloc((nodes * d + 1) * sizeof(float));
-	struct wfad_reason *cand = malloc(((np + 1) * d + 1) * sizeof(*cand));
-	size_t n = 0;
+	double *total = calloc(nodes + 1, sizeof(double));
+	struct wfad_reason *cand = malloc((GRADIENT_ROWS * d + 1) * sizeof(*cand));
+	size_t rows[GRADIENT_ROWS], n_rows = 0, n = 0;
 	struct wfad_jobset js = {
 		.ds = ds, .runs = &run, .n_runs = 1, .n = nodes, .d = d, .x = xrun};
-	if (!grad || !cand || m->ops->gradient(m->det, &js, node, grad, NULL) != WFAD_OK)
+	if (!grad || !total || !cand || m->ops->gradient(m->det, &js, node, grad, NULL) != WFAD_OK)
 		goto cleanup;
-	for (size_t k = 0; k <= np; k++) {
-		size_t row = k == 0 ? node : dag->parent_idx[dag->parent_ptr[node] + k - 1];
+	for (size_t r = 0; r < nodes; r++) {
+		const struct wfad_job *job = &ds->runs[run].jobs[r];
+		long ti = wfad_model_find_tstats(m, wfad_dataset_string(ds, job->transformation));
+		for (size_t c = 0; ti >= 0 && c < d; c++) {
+			double v = (double)grad[r * d + c] *
+				   (double)(xrun[r * d + c] - m->tcol_median[(size_t)ti * d + c]);
+			total[r] += v > 0 ? v : 0;
+		}
+	}
+	/* The job itself, then the others by total contribution (ties: DAG order). */
+	rows[n_rows++] = node;
+	while (n_rows < GRADIENT_ROWS) {
+		size_t best = nodes;
+		for (size_t r = 0; r < nodes; r++) {
+			bool taken = false;
+			for (size_t k = 0; k < n_rows && !taken; k++)
+				taken = rows[k] == r;
+			if (!taken && total[r] > 0 && (best == nodes || total[r] > total[best]))
+				best = r;
+		}
+		if (best == nodes)
+			break;
+		rows[n_rows++] = best;
+	}
+	for (size_t k = 0; k < n_rows; k++) {
+		size_t row = rows[k];
 		const struct wfad_job *job = &ds->runs[run].jobs[row];
 		const char *tname = wfad_dataset_string(ds, job->transformation);
 		long ti = wfad_model_find_tstats(m, tname);
 		if (ti < 0)
 			continue;
+		const char *rel = relation(ds, run, node, row);
 		const float *x = &xrun[row * d], *typ = &m->tcol_median[(size_t)ti * d];
 		for (size_t c = 0; c < d; c++) {
 			double contribution = (double)grad[row * d + c] * (double)(x[c] - typ[c]);
@@ -192,12 +239,13 @@ static size_t explain_gradient(const struct wfad_model *m, const struct wfad_dat
 			describe(r, col, column_stat(col), job, &m->tstats[ti], tname,
 				 wfad_dataset_string(ds, job->host));
 			r->contribution = contribution;
-			if (k > 0) {
+			if (rel) {
 				char text[sizeof(r->text)];
-				snprintf(text, sizeof(text), "parent %.40s: %.140s",
-					 dag->node_ids[row], r->text);
+				snprintf(text, sizeof(text), "%s %.40s: %.140s", rel,
+					 ds->dag.node_ids[row], r->text);
 				memcpy(r->text, text, sizeof(text));
-				snprintf(text, sizeof(r->feature), "parent.%.50s", r->feature);
+				snprintf(text, sizeof(r->feature), "%s.%.45s",
+					 strcmp(rel, "same host") == 0 ? "host" : rel, r->feature);
 				memcpy(r->feature, text, sizeof(r->feature));
 			}
 		}
@@ -207,6 +255,7 @@ static size_t explain_gradient(const struct wfad_model *m, const struct wfad_dat
 	memcpy(out, cand, n * sizeof(*cand));
 cleanup:
 	free(grad);
+	free(total);
 	free(cand);
 	return n;
 }
