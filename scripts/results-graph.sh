@@ -10,6 +10,12 @@ for w in $workflows; do
 	"$bin" eval "$root" -w "$w" -d gcn,gcnplain,gcnae --features context --seeds 5
 	"$bin" eval "$root" -w "$w" -d gcn --classes --features context --seeds 5 | tail -n 1
 	"$bin" eval "$root" -w "$w" -d gnnrun --task run --seeds 5
+	"$bin" eval "$root" -w "$w" -d gcnhost --features context --seeds 5 | tail -n 1
+	"$bin" eval "$root" -w "$w" -d gcnhost,gcn --features rich --seeds 5 | tail -n 2
+	"$bin" eval "$root" -w "$w" -d gcnhost --features context --patience 30 --epochs 300 \
+		--seeds 5 | tail -n 1
+	"$bin" eval "$root" -w "$w" -d gnnrunhost --task run --seeds 5
 done
 "$bin" eval "$root" -w all -d gcn,mlp,gbdt --features context --seeds 5
 "$bin" eval "$root" -w all -d gnnrun,gbdt --task run --seeds 5
+"$bin" eval "$root" -w all -d gnnrunhost --task run --seeds 5
