@@ -774,25 +774,42 @@ WFAD_TEST(gnn_training_same_bits_for_any_thread_count)
 /* gcn --classes learns fault families: on the sample's anomalous jobs the family it names is
  * mostly the true one, its score is 1 - P(no fault), and a saved model comes back as the
  * --classes variant with the same scores. */
+/* Loads the sample, splits it 60/20/20 with seed 0 and trains model m with mo on it; false
+ * (checks failed) when any step fails. */
+static bool sample_model(const struct wfad_model_options *mo, struct wfad_collection *c,
+			 struct wfad_split *sp, struct wfad_model *m)
+{
+	struct wfad_error err = {0};
+	struct wfad_load_options lo = {.threads = 1};
+	wfad_model_init(m);
+	CHECK_OK(wfad_load("data/flowbench-sample", &lo, c, &err), &err);
+	if (c->count != 1)
+		return false;
+	const struct wfad_dataset *ds = c->items[0];
+	CHECK_OK(wfad_split_runs(ds, 0, 0.6, 0.2, sp, &err), &err);
+	enum wfad_status st =
+		wfad_model_train(m, mo, ds, sp->train, sp->n_train, sp->valid, sp->n_valid, &err);
+	CHECK_OK(st, &err);
+	return st == WFAD_OK;
+}
+
 WFAD_TEST(gnn_gcn_classes_learns_fault_families)
 {
 	struct wfad_collection c = {0};
 	struct wfad_error err = {0};
-	struct wfad_load_options lo = {.threads = 1};
-	CHECK_OK(wfad_load("data/flowbench-sample", &lo, &c, &err), &err);
-	if (c.count != 1)
-		return;
-	const struct wfad_dataset *ds = c.items[0];
 	struct wfad_split sp = {0};
-	CHECK_OK(wfad_split_runs(ds, 0, 0.6, 0.2, &sp, &err), &err);
 	struct wfad_model m;
-	wfad_model_init(&m);
 	struct wfad_model_options mo = {.detector = "gcn",
 					.features = WFAD_FEATURES_CONTEXT,
 					.norm = WFAD_NORM_STANDARD,
 					.params = {.seed = 1, .classes = true, .threads = 1}};
-	CHECK_OK(wfad_model_train(&m, &mo, ds, sp.train, sp.n_train, sp.valid, sp.n_valid, &err),
-		 &err);
+	if (!sample_model(&mo, &c, &sp, &m)) {
+		wfad_model_free(&m);
+		wfad_split_free(&sp);
+		wfad_collection_free(&c);
+		return;
+	}
+	const struct wfad_dataset *ds = c.items[0];
 	size_t right = 0, anomalous = 0, nodes = ds->dag.n_nodes;
 	uint8_t *fam = malloc(nodes);
 	for (size_t r = 0; r < sp.n_test; r++) {
@@ -914,22 +931,19 @@ WFAD_TEST(gnn_host_relation_graph_and_gain)
 WFAD_TEST(gnn_gcnhost_explanations_name_host_mates)
 {
 	struct wfad_collection c = {0};
-	struct wfad_error err = {0};
-	struct wfad_load_options lo = {.threads = 1};
-	CHECK_OK(wfad_load("data/flowbench-sample", &lo, &c, &err), &err);
-	if (c.count != 1)
-		return;
-	const struct wfad_dataset *ds = c.items[0];
 	struct wfad_split sp = {0};
-	CHECK_OK(wfad_split_runs(ds, 0, 0.6, 0.2, &sp, &err), &err);
 	struct wfad_model m;
-	wfad_model_init(&m);
 	struct wfad_model_options mo = {.detector = "gcnhost",
 					.features = WFAD_FEATURES_RICH,
 					.norm = WFAD_NORM_MINMAX,
 					.params = {.seed = 1, .threads = 1}};
-	CHECK_OK(wfad_model_train(&m, &mo, ds, sp.train, sp.n_train, sp.valid, sp.n_valid, &err),
-		 &err);
+	if (!sample_model(&mo, &c, &sp, &m)) {
+		wfad_model_free(&m);
+		wfad_split_free(&sp);
+		wfad_collection_free(&c);
+		return;
+	}
+	const struct wfad_dataset *ds = c.items[0];
 	size_t nodes = ds->dag.n_nodes, host = 0, total = 0, unsorted = 0;
 	uint8_t *which = malloc(nodes);
 	size_t *counts = malloc(nodes * sizeof(size_t));

@@ -34,53 +34,74 @@ static void whole_set(const struct wfad_dataset *ds, struct wfad_featurizer *fz,
 	free(runs);
 }
 
+/* Both workflows of flowbench-mini, each featurised on all its runs, and joined. */
+struct both {
+	struct wfad_collection c;
+	struct wfad_featurizer fz[2];
+	struct wfad_jobset_owned o[2];
+	struct wfad_jobset parts[2];
+	struct wfad_jobset_joint j;
+};
+
+static bool both_open(struct both *b)
+{
+	memset(b, 0, sizeof(*b));
+	if (!load_mini(&b->c))
+		return false;
+	for (int i = 0; i < 2; i++) {
+		whole_set(b->c.items[i], &b->fz[i], &b->o[i]);
+		b->parts[i] = b->o[i].js;
+	}
+	struct wfad_error err = {0};
+	CHECK_OK(wfad_jobset_join(&b->j, b->parts, 2, &err), &err);
+	return b->j.x != NULL;
+}
+
+static void both_close(struct both *b)
+{
+	wfad_jobset_joint_free(&b->j);
+	for (int i = 0; i < 2; i++) {
+		wfad_jobset_free(&b->o[i]);
+		wfad_featurizer_free(&b->fz[i]);
+	}
+	wfad_collection_free(&b->c);
+}
+
 /* A joint set is its parts' rows in order; parts of other widths are refused. */
 WFAD_TEST(joint_jobset_join_concatenates_parts)
 {
-	struct wfad_collection c = {0};
-	if (!load_mini(&c))
+	struct both b;
+	if (!both_open(&b)) {
+		both_close(&b);
 		return;
-	struct wfad_featurizer fz[2];
-	struct wfad_jobset_owned o[2];
-	memset(o, 0, sizeof(o));
-	for (int i = 0; i < 2; i++)
-		whole_set(c.items[i], &fz[i], &o[i]);
-	struct wfad_jobset parts[2] = {o[0].js, o[1].js};
-	struct wfad_jobset_joint j = {0};
+	}
+	struct wfad_jobset_owned *o = b.o;
+	struct wfad_jobset_joint j = b.j;
 	struct wfad_error err = {0};
-	CHECK_OK(wfad_jobset_join(&j, parts, 2, &err), &err);
 	CHECK_INT(j.js.n, o[0].js.n + o[1].js.n);
-	CHECK_INT(j.js.n_runs, c.items[0]->n_runs + c.items[1]->n_runs);
+	CHECK_INT(j.js.n_runs, b.c.items[0]->n_runs + b.c.items[1]->n_runs);
 	CHECK(j.js.ds == NULL && j.js.n_parts == 2);
 	CHECK(j.js.parts[1].x == j.js.x + o[0].js.n * o[0].js.d);
 	CHECK(memcmp(j.js.parts[1].x, o[1].js.x, o[1].js.n * o[1].js.d * sizeof(float)) == 0);
 	CHECK(memcmp(j.js.y + o[0].js.n, o[1].js.y, o[1].js.n) == 0);
-	wfad_jobset_joint_free(&j);
-	parts[1].d--;
-	CHECK_INT(wfad_jobset_join(&j, parts, 2, &err), WFAD_EINVAL);
-	for (int i = 0; i < 2; i++) {
-		wfad_jobset_free(&o[i]);
-		wfad_featurizer_free(&fz[i]);
-	}
-	wfad_collection_free(&c);
+	struct wfad_jobset_joint refused = {0};
+	b.parts[1].d--;
+	CHECK_INT(wfad_jobset_join(&refused, b.parts, 2, &err), WFAD_EINVAL);
+	both_close(&b);
 }
 
 /* gcn on batches that mix the 60-job somospie DAG and the 12-job eht DAG scores every job as
  * it does when each workflow is scored alone. */
 WFAD_TEST(joint_gcn_mixed_dags_score_as_alone)
 {
-	struct wfad_collection c = {0};
-	if (!load_mini(&c))
+	struct both b;
+	if (!both_open(&b)) {
+		both_close(&b);
 		return;
-	struct wfad_featurizer fz[2];
-	struct wfad_jobset_owned o[2];
-	memset(o, 0, sizeof(o));
-	for (int i = 0; i < 2; i++)
-		whole_set(c.items[i], &fz[i], &o[i]);
-	struct wfad_jobset parts[2] = {o[0].js, o[1].js};
-	struct wfad_jobset_joint j = {0};
+	}
+	struct wfad_jobset_owned *o = b.o;
+	struct wfad_jobset_joint j = b.j;
 	struct wfad_error err = {0};
-	CHECK_OK(wfad_jobset_join(&j, parts, 2, &err), &err);
 	const struct wfad_detector_ops *ops = wfad_detector_find("gcn");
 	struct wfad_detector *det = NULL;
 	CHECK_INT(ops->create(&(struct wfad_detector_params){.seed = 1, .epochs = 5}, &det),
@@ -100,12 +121,7 @@ WFAD_TEST(joint_gcn_mixed_dags_score_as_alone)
 	ops->destroy(det);
 	free(joint);
 	free(alone);
-	wfad_jobset_joint_free(&j);
-	for (int i = 0; i < 2; i++) {
-		wfad_jobset_free(&o[i]);
-		wfad_featurizer_free(&fz[i]);
-	}
-	wfad_collection_free(&c);
+	both_close(&b);
 }
 
 WFAD_TEST(joint_eval_jobs_reports_each_workflow)

@@ -151,13 +151,42 @@ static enum wfad_status check_labels(const struct wfad_jobset *js, const char *w
 	return WFAD_OK;
 }
 
+/* Makes trees [0, best_iter] of b the model (replacing any), threads sized for rows. */
+static enum wfad_status keep_trees(struct gbdt *m, BoosterHandle b, int best_iter, size_t rows,
+				   struct wfad_error *err)
+{
+	BoosterHandle best = NULL;
+	if (best_iter + 1 > GBDT_MAX_TREES || XGBoosterSlice(b, 0, best_iter + 1, 1, &best) != 0)
+		return xgb_error(err, "slice");
+	enum wfad_status st = set_threads(best, m->p.threads, rows, err);
+	if (st != WFAD_OK) {
+		XGBoosterFree(best);
+		return st;
+	}
+	if (m->booster)
+		XGBoosterFree(m->booster);
+	m->booster = best;
+	m->n_trees = best_iter + 1;
+	return WFAD_OK;
+}
+
+static void free_boosting(BoosterHandle b, DMatrixHandle dtrain, DMatrixHandle dvalid)
+{
+	if (b)
+		XGBoosterFree(b);
+	if (dtrain)
+		XGDMatrixFree(dtrain);
+	if (dvalid)
+		XGDMatrixFree(dvalid);
+}
+
 static enum wfad_status gbdt_fit(struct wfad_detector *det, const struct wfad_jobset *train,
 				 const struct wfad_jobset *valid, struct wfad_error *err)
 {
 	struct gbdt *m = (struct gbdt *)det;
 	enum wfad_status st = WFAD_OK;
 	DMatrixHandle dtrain = NULL, dvalid = NULL;
-	BoosterHandle b = NULL, best = NULL;
+	BoosterHandle b = NULL;
 	double ratio;
 	if (m->booster) { /* a failed fit leaves the detector unfitted */
 		XGBoosterFree(m->booster);
@@ -215,25 +244,10 @@ static enum wfad_status gbdt_fit(struct wfad_detector *det, const struct wfad_jo
 		}
 	}
 	/* Keep the trees up to the best iteration only, so save and score need no bookkeeping. */
-	if (XGBoosterSlice(b, 0, best_iter + 1, 1, &best) != 0) {
-		st = xgb_error(err, "slice");
-		goto cleanup;
-	}
-	if ((st = set_threads(best, m->p.threads, train->n, err)) != WFAD_OK)
-		goto cleanup;
-	m->booster = best;
-	best = NULL;
-	m->d = train->d;
-	m->n_trees = best_iter + 1;
+	if ((st = keep_trees(m, b, best_iter, train->n, err)) == WFAD_OK)
+		m->d = train->d;
 cleanup:
-	if (best)
-		XGBoosterFree(best);
-	if (b)
-		XGBoosterFree(b);
-	if (dtrain)
-		XGDMatrixFree(dtrain);
-	if (dvalid)
-		XGDMatrixFree(dvalid);
+	free_boosting(b, dtrain, dvalid);
 	return st;
 }
 
@@ -265,7 +279,7 @@ static enum wfad_status gbdt_update(struct wfad_detector *det, const struct wfad
 	if (st != WFAD_OK)
 		return st;
 	DMatrixHandle dtrain = NULL, dvalid = NULL;
-	BoosterHandle b = NULL, best = NULL;
+	BoosterHandle b = NULL;
 	bst_ulong len = 0;
 	const char *raw = NULL;
 	if ((st = make_matrix(train, true, &dtrain, err)) != WFAD_OK ||
@@ -309,25 +323,9 @@ static enum wfad_status gbdt_update(struct wfad_detector *det, const struct wfad
 			best_iter = it;
 		}
 	}
-	if (best_iter + 1 > GBDT_MAX_TREES || XGBoosterSlice(b, 0, best_iter + 1, 1, &best) != 0) {
-		st = xgb_error(err, "slice");
-		goto cleanup;
-	}
-	if ((st = set_threads(best, m->p.threads, train->n, err)) != WFAD_OK)
-		goto cleanup;
-	XGBoosterFree(m->booster);
-	m->booster = best;
-	best = NULL;
-	m->n_trees = best_iter + 1;
+	st = keep_trees(m, b, best_iter, train->n, err);
 cleanup:
-	if (best)
-		XGBoosterFree(best);
-	if (b)
-		XGBoosterFree(b);
-	if (dtrain)
-		XGDMatrixFree(dtrain);
-	if (dvalid)
-		XGDMatrixFree(dvalid);
+	free_boosting(b, dtrain, dvalid);
 	return st;
 }
 
