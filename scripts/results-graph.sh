@@ -12,7 +12,7 @@ for w in $workflows; do
 	"$bin" eval "$root" -w "$w" -d gnnrun --task run --seeds 5
 	"$bin" eval "$root" -w "$w" -d gcnhost --features context --seeds 5 | tail -n 1
 	"$bin" eval "$root" -w "$w" -d gcnhost,gcn --features rich --seeds 5 | tail -n 2
-	"$bin" eval "$root" -w "$w" -d gcnhost --features context --patience 30 --epochs 300 \
+	"$bin" eval "$root" -w "$w" -d gcnhost --features context --patience 10 --epochs 100 \
 		--seeds 5 | tail -n 1
 	"$bin" eval "$root" -w "$w" -d gnnrunhost --task run --seeds 5
 done
