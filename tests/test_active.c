@@ -163,7 +163,7 @@ WFAD_TEST(active_class_uncertainty_separates_strategies)
 	 * Margin asks for a, least-confidence and entropy for b. */
 	const double ab[6] = {0.5, 0.5, 0.0, 0.4, 0.3, 0.3};
 	double u[2];
-	size_t out[2];
+	size_t out[3];
 	for (size_t k = 0; k < 3; k++) {
 		for (size_t r = 0; r < 2; r++)
 			u[r] = wfad_active_class_uncertainty(unc[k], ab + 3 * r, 3);
