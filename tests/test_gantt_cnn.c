@@ -355,6 +355,47 @@ WFAD_TEST(raster_utilisation_channel)
 	wfad_dataset_free(&ds);
 }
 
+/* util_mean: where jobs share a row, the utilisation pixel is the mean over them rather than
+ * the value of larger magnitude. On a 2 x 2 raster jobs 0 and 1 of the chain share row 0 and
+ * both run inside column 0; job 2 has row 1 to itself. */
+WFAD_TEST(raster_utilisation_mean_over_shared_rows)
+{
+	struct wfad_dataset ds;
+	make_runs(&ds, 1, 7);
+	double v[3], w2 = 0, span = 60, dt = span / 2; /* v: column 0; w2: job 2 in column 1 */
+	for (size_t i = 0; i < 3; i++) {
+		double *f = ds.runs[0].jobs[i].f;
+		double t0 = f[WFAD_F_EXECUTE_START] - 1000, t1 = f[WFAD_F_EXECUTE_END] - 1000;
+		f[WFAD_F_CPU_TIME] = i == 0 ? 0 : i == 1 ? (t1 - t0) / 2 : 2 * (t1 - t0);
+		double u = wfad_render_job_utilisation(&ds.runs[0].jobs[i]);
+		v[i] = u * (fmin(t1, dt) - t0) / dt;
+		if (i < 2)
+			CHECK(t1 < dt); /* jobs 0 and 1 inside column 0 */
+		else
+			w2 = u * fmax(t1 - dt, 0) / dt;
+	}
+	enum { N = 2, PLANE = N * N, C = WFAD_RASTER_UTIL_CHANNELS };
+	float mx[C * PLANE], mean[C * PLANE];
+	const double typical[3] = {0, 0, 0};
+	struct wfad_raster_options opt = {.span = span, .util = typical};
+	wfad_render_raster_ex(&ds, 0, N, &opt, mx);
+	opt.util_mean = true;
+	wfad_render_raster_ex(&ds, 0, N, &opt, mean);
+	CHECK(memcmp(mx, mean, WFAD_RASTER_CHANNELS * PLANE * sizeof(float)) == 0);
+	const float *um = mx + WFAD_RASTER_CHANNELS * PLANE,
+		    *ua = mean + WFAD_RASTER_CHANNELS * PLANE;
+	CHECK(v[0] < 0 && v[1] < 0 && fabs(v[0] - v[1]) > 0.05);
+	CHECK_NEAR(um[0], fabs(v[0]) > fabs(v[1]) ? v[0] : v[1], 1e-6);
+	CHECK_NEAR(ua[0], (v[0] + v[1]) / 2, 1e-6);
+	CHECK_NEAR(ua[1], 0, 0);
+	CHECK(v[2] > 0);
+	for (size_t x = 0; x < 2; x++) { /* row 1, job 2 alone: the same either way */
+		CHECK_NEAR(um[2 + x], x ? w2 : v[2], 1e-6);
+		CHECK_NEAR(ua[2 + x], x ? w2 : v[2], 1e-6);
+	}
+	wfad_dataset_free(&ds);
+}
+
 WFAD_TEST(ganttcnn_separates_planted_classes_deterministically)
 {
 	struct wfad_dataset ds;

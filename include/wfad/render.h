@@ -108,8 +108,9 @@ void wfad_render_raster_span(const struct wfad_dataset *ds, size_t run, size_t n
 /* A raster with a CPU-utilisation channel (wfad_raster_options.util set) has one more
  * channel after the WFAD_RASTER_CHANNELS above: over each job's runtime segment, coverage x
  * (the job's log utilisation - its typical value), clipped to +-WFAD_RASTER_UTIL_MAX (the
- * value of larger magnitude where jobs share a pixel). Timestamps cannot show a CPU fault
- * that leaves durations alone; kickstart's CPU time can. */
+ * value of larger magnitude where jobs share a pixel, or with util_mean the mean over the
+ * jobs sharing the row). Timestamps cannot show a CPU fault that leaves durations alone;
+ * kickstart's CPU time can. */
 #define WFAD_RASTER_UTIL_CHANNELS (WFAD_RASTER_CHANNELS + 1)
 #define WFAD_RASTER_UTIL_MAX 2.0
 
@@ -121,6 +122,9 @@ struct wfad_raster_options {
 	double span;        /* seconds on the time axis (> 0); time past it is clipped */
 	const double *util; /* [n_nodes] typical utilisation per node (NaN unknown), or NULL
 			     * for no utilisation channel */
+	bool util_mean;     /* where jobs share a row (more jobs than rows), the utilisation
+			     * pixel is the mean over them of coverage x value (0 for a job that
+			     * does not cover it) rather than the value of larger magnitude */
 };
 /* The general raster: out[C x n x n], C = WFAD_RASTER_UTIL_CHANNELS when opt->util is set,
  * else WFAD_RASTER_CHANNELS. Borrows everything; same inputs, same bytes. */

@@ -1,8 +1,9 @@
 /* Run-level ganttcnn: a small CNN on each run's Gantt raster (wfad_render_raster_ex, with the
- * CPU-utilisation channel against each transformation's typical value) -> conv 3x3 -> ReLU ->
- * max-pool -> conv 3x3 -> ReLU -> max-pool -> dense -> softmax over the run labels; AdamW,
- * early stopping on the validation loss; the mean probability of an ensemble of nets with
- * seeds drawn from the detector's seed, deterministic. docs/gantt.md has the choices. */
+ * CPU-utilisation channel against each transformation's typical value, averaged where jobs
+ * share a row) -> conv 3x3 -> ReLU -> max-pool -> conv 3x3 -> ReLU -> max-pool -> dense ->
+ * ReLU -> dense -> softmax over the run labels; AdamW, early stopping on the validation loss;
+ * the mean probability of an ensemble of nets with seeds drawn from the detector's seed,
+ * deterministic. docs/gantt.md has the choices. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ enum {
 	FLAT = C2 * H2 * H2,
 	BATCH = 16,
 	NETS = 5, /* ensemble size */
+	HID = 64, /* hidden width of the head */
 	DEFAULT_EPOCHS = 80,
 	DEFAULT_PATIENCE = 12,
 };
@@ -34,7 +36,7 @@ enum {
 /* One net of the ensemble: its parameters in one block. */
 struct net {
 	struct wfad_nn_conv2d c1, c2;
-	struct wfad_nn_dense fc;
+	struct wfad_nn_dense fc, fc2;
 	struct wfad_nn_block blk;
 };
 
@@ -51,8 +53,8 @@ struct gantt_cnn {
 /* Activations and their gradients for up to BATCH images, one allocation. */
 struct acts {
 	float *mem;
-	float *z1, *r1, *p1, *z2, *r2, *p2, *logits;
-	float *dz1, *dr1, *dp1, *dz2, *dr2, *dp2, *dlogits;
+	float *z1, *r1, *p1, *z2, *r2, *p2, *h, *rh, *logits;
+	float *dz1, *dr1, *dp1, *dz2, *dr2, *dp2, *dh, *drh, *dlogits;
 	float *work; /* im2col scratch of the convolutions */
 	uint32_t *a1, *a2;
 };
@@ -62,8 +64,8 @@ WFAD_RUN_CLASSIFIER_REGISTER(ganttcnn);
 static enum wfad_status acts_alloc(struct acts *a, size_t k)
 {
 	size_t s1 = BATCH * C1 * RN * RN, q1 = BATCH * C1 * H1 * H1, s2 = BATCH * C2 * H1 * H1,
-	       q2 = BATCH * FLAT, sl = BATCH * k;
-	size_t total = 2 * (2 * s1 + q1 + 2 * s2 + q2 + sl);
+	       q2 = BATCH * FLAT, sh = BATCH * HID, sl = BATCH * k;
+	size_t total = 2 * (2 * s1 + q1 + 2 * s2 + q2 + 2 * sh + sl);
 	size_t w1 = (size_t)C0 * KS * KS * RN * RN, w2 = (size_t)C1 * KS * KS * H1 * H1;
 	a->mem = wfad_nn_alloc_floats(total + (w1 > w2 ? w1 : w2));
 	uint32_t *idx = malloc((q1 + q2) * sizeof(uint32_t));
@@ -74,9 +76,10 @@ static enum wfad_status acts_alloc(struct acts *a, size_t k)
 		return WFAD_ENOMEM;
 	}
 	float *m = a->mem;
-	float **views[] = {&a->z1,  &a->r1,  &a->p1,  &a->z2,  &a->r2,  &a->p2,  &a->logits,
-			   &a->dz1, &a->dr1, &a->dp1, &a->dz2, &a->dr2, &a->dp2, &a->dlogits};
-	size_t sizes[] = {s1, s1, q1, s2, s2, q2, sl, s1, s1, q1, s2, s2, q2, sl};
+	float **views[] = {&a->z1,  &a->r1,  &a->p1,     &a->z2,  &a->r2,  &a->p2,
+			   &a->h,   &a->rh,  &a->logits, &a->dz1, &a->dr1, &a->dp1,
+			   &a->dz2, &a->dr2, &a->dp2,    &a->dh,  &a->drh, &a->dlogits};
+	size_t sizes[] = {s1, s1, q1, s2, s2, q2, sh, sh, sl, s1, s1, q1, s2, s2, q2, sh, sh, sl};
 	for (size_t v = 0; v < sizeof(sizes) / sizeof(sizes[0]); v++) {
 		*views[v] = m;
 		m += sizes[v];
@@ -103,7 +106,9 @@ static void forward(const struct net *g, struct acts *a, size_t n, const float *
 	wfad_nn_conv2d_forward(&g->c2, n, H1, H1, a->p1, a->z2, a->work);
 	wfad_nn_relu_forward(n * C2 * H1 * H1, a->z2, a->r2);
 	wfad_nn_maxpool2_forward(n * C2, H1, H1, a->r2, a->p2, a->a2);
-	wfad_nn_dense_forward(&g->fc, n, a->p2, a->logits);
+	wfad_nn_dense_forward(&g->fc, n, a->p2, a->h);
+	wfad_nn_relu_forward(n * HID, a->h, a->rh);
+	wfad_nn_dense_forward(&g->fc2, n, a->rh, a->logits);
 }
 
 /* Parameter gradients of net g for the mean cross-entropy of the last forward (labels y[n]
@@ -112,6 +117,8 @@ static void backward(struct net *g, struct acts *a, size_t n, size_t k, const fl
 		     const uint32_t *y)
 {
 	memset(a->dlogits, 0, n * k * sizeof(float));
+	memset(a->drh, 0, n * HID * sizeof(float));
+	memset(a->dh, 0, n * HID * sizeof(float));
 	memset(a->dp2, 0, n * FLAT * sizeof(float));
 	memset(a->dr2, 0, n * C2 * H1 * H1 * sizeof(float));
 	memset(a->dz2, 0, n * C2 * H1 * H1 * sizeof(float));
@@ -119,7 +126,9 @@ static void backward(struct net *g, struct acts *a, size_t n, size_t k, const fl
 	memset(a->dr1, 0, n * C1 * RN * RN * sizeof(float));
 	memset(a->dz1, 0, n * C1 * RN * RN * sizeof(float));
 	wfad_nn_softmax_xent_backward(n, k, a->logits, y, NULL, a->dlogits);
-	wfad_nn_dense_backward(&g->fc, n, a->p2, a->dlogits, a->dp2);
+	wfad_nn_dense_backward(&g->fc2, n, a->rh, a->dlogits, a->drh);
+	wfad_nn_relu_backward(n * HID, a->h, a->drh, a->dh);
+	wfad_nn_dense_backward(&g->fc, n, a->p2, a->dh, a->dp2);
 	wfad_nn_maxpool2_backward(n * C2, H1, H1, a->a2, a->dp2, a->dr2);
 	wfad_nn_relu_backward(n * C2 * H1 * H1, a->z2, a->dr2, a->dz2);
 	wfad_nn_conv2d_backward(&g->c2, n, H1, H1, a->p1, a->dz2, a->dp1, a->work);
@@ -166,7 +175,7 @@ static float *rasters(const struct gantt_cnn *g, const struct wfad_run_task *t)
 	float *x = wfad_nn_alloc_floats(t->n_runs * one + 1);
 	if (!x)
 		return NULL;
-	struct wfad_raster_options opt = {.span = g->span, .util = g->util};
+	struct wfad_raster_options opt = {.span = g->span, .util = g->util, .util_mean = true};
 	for (size_t i = 0; i < t->n_runs; i++)
 		wfad_render_raster_ex(t->ds, t->runs[i], RN, &opt, x + i * one);
 	return x;
@@ -236,7 +245,8 @@ static size_t net_plan(struct net *t, size_t k)
 	size_t size = 0;
 	wfad_nn_conv2d_plan(&t->c1, C0, C1, KS, &size);
 	wfad_nn_conv2d_plan(&t->c2, C1, C2, KS, &size);
-	wfad_nn_dense_plan(&t->fc, FLAT, k, &size);
+	wfad_nn_dense_plan(&t->fc, FLAT, HID, &size);
+	wfad_nn_dense_plan(&t->fc2, HID, k, &size);
 	return size;
 }
 
@@ -250,9 +260,11 @@ static enum wfad_status net_init(struct net *t, size_t k, struct wfad_rng *rng)
 	wfad_nn_conv2d_bind(&t->c1, &t->blk);
 	wfad_nn_conv2d_bind(&t->c2, &t->blk);
 	wfad_nn_dense_bind(&t->fc, &t->blk);
+	wfad_nn_dense_bind(&t->fc2, &t->blk);
 	wfad_nn_conv2d_init(&t->c1, rng);
 	wfad_nn_conv2d_init(&t->c2, rng);
-	wfad_nn_dense_init(&t->fc, WFAD_NN_INIT_XAVIER, rng);
+	wfad_nn_dense_init(&t->fc, WFAD_NN_INIT_HE, rng);
+	wfad_nn_dense_init(&t->fc2, WFAD_NN_INIT_XAVIER, rng);
 	return WFAD_OK;
 }
 
@@ -467,7 +479,7 @@ static enum wfad_status predict(const struct wfad_run_classifier *c,
 const struct wfad_run_classifier_ops wfad_run_classifier_ganttcnn = {
 	.name = "ganttcnn",
 	.summary = "small CNN on each run's Gantt raster (32x32, segment and CPU-utilisation "
-		   "channels), ensemble of 5 seeds",
+		   "channels, MLP head), ensemble of 5 seeds",
 	.create = create,
 	.fit = fit,
 	.predict = predict,

@@ -12,9 +12,10 @@
 #include "wfad/render.h"
 
 /* plane[n x n]: over the columns of row y, the pixel becomes scale x the coverage of
- * [t0, t1) where that is larger in magnitude than what it holds (scale 1: the maximum). */
+ * [t0, t1) where that is larger in magnitude than what it holds (scale 1: the maximum), or
+ * with add, that is added to it. */
 static void cover(float *restrict plane, size_t n, size_t y, double t0, double t1, double dt,
-		  float scale)
+		  float scale, bool add)
 {
 	if (!(t1 > t0) || t1 <= 0 || t0 >= dt * (double)n)
 		return;
@@ -26,7 +27,9 @@ static void cover(float *restrict plane, size_t n, size_t y, double t0, double t
 		double hi = b < (double)(x + 1) ? b : (double)(x + 1);
 		float v = scale * (float)(hi > lo ? hi - lo : 0);
 		float *p = &plane[y * n + x];
-		if (fabsf(v) > fabsf(*p))
+		if (add)
+			*p += v;
+		else if (fabsf(v) > fabsf(*p))
 			*p = v;
 	}
 }
@@ -43,9 +46,11 @@ static float utilisation(const struct wfad_job *j, double typical)
 						   : u);
 }
 
-/* Paints job node of a run over rows [y0, y1) of out (see wfad_render_raster_ex). */
+/* Paints job node of a run over rows [y0, y1) of out (see wfad_render_raster_ex); share is
+ * 1 / the number of jobs sharing its row. */
 static void paint_job(const struct wfad_job *job, uint32_t node, double t_min, size_t n, size_t y0,
-		      size_t y1, double dt, const struct wfad_raster_options *opt, float *out)
+		      size_t y1, double dt, const struct wfad_raster_options *opt, float share,
+		      float *out)
 {
 	struct wfad_gantt_span sp[WFAD_SEG_COUNT];
 	wfad_gantt_job_spans(job, t_min, sp);
@@ -56,10 +61,10 @@ static void paint_job(const struct wfad_job *job, uint32_t node, double t_min, s
 	for (size_t y = y0; y < y1; y++) {
 		for (int s = 0; s < WFAD_SEG_COUNT; s++)
 			if (!isnan(sp[s].t0))
-				cover(out + (size_t)s * nn, n, y, sp[s].t0, sp[s].t1, dt, 1);
+				cover(out + (size_t)s * nn, n, y, sp[s].t0, sp[s].t1, dt, 1, false);
 		if (util != 0)
 			cover(out + (size_t)WFAD_RASTER_CHANNELS * nn, n, y, rt->t0, rt->t1, dt,
-			      util);
+			      opt->util_mean ? util * share : util, opt->util_mean);
 		if (incomplete) {
 			float *row = out + (size_t)WFAD_SEG_COUNT * nn + y * n;
 			for (size_t x = 0; x < n; x++)
@@ -94,7 +99,10 @@ void wfad_render_raster_ex(const struct wfad_dataset *ds, size_t run, size_t n,
 		size_t y0 = k * n / m, y1 = (k + 1) * n / m;
 		if (y1 <= y0)
 			y1 = y0 + 1;
-		paint_job(&jobs[node], node, t_min, n, y0, y1, dt, opt, out);
+		float share = 1;
+		if (m > n) /* jobs [ceil(y0 m / n), ceil((y0 + 1) m / n)) share row y0 */
+			share = 1.0f / (float)(((y0 + 1) * m + n - 1) / n - (y0 * m + n - 1) / n);
+		paint_job(&jobs[node], node, t_min, n, y0, y1, dt, opt, share, out);
 	}
 }
 
