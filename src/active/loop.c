@@ -534,8 +534,9 @@ enum wfad_status wfad_active_run(const struct wfad_dataset *ds, const struct wfa
 	}
 	if (l->supervised && o->burn_in < 2) {
 		st = wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
-				    "detector '%s' is supervised: the burn-in must hold both "
+				    "%s '%s' is supervised: the burn-in must hold both "
 				    "classes, so at least 2 runs (got %zu)",
+				    o->task == WFAD_ACTIVE_TASK_RUN ? "run classifier" : "detector",
 				    l->name, o->burn_in);
 		goto cleanup;
 	}
