@@ -17,5 +17,6 @@ for w in $workflows; do
 	"$bin" eval "$root" -w "$w" -d gnnrunhost --task run --seeds 5
 done
 "$bin" eval "$root" -w all -d gcn,mlp,gbdt --features context --seeds 5
+"$bin" eval "$root" -w all -d gcnhost --features context --seeds 5
 "$bin" eval "$root" -w all -d gnnrun,gbdt --task run --seeds 5
 "$bin" eval "$root" -w all -d gnnrunhost --task run --seeds 5
