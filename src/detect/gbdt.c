@@ -151,6 +151,65 @@ static enum wfad_status check_labels(const struct wfad_jobset *js, const char *w
 	return WFAD_OK;
 }
 
+/* Matrices of train (and valid, when not NULL) and a booster caching them; the caller frees
+ * them with free_boosting, also on failure. */
+static enum wfad_status open_booster(const struct wfad_jobset *train,
+				     const struct wfad_jobset *valid, DMatrixHandle *dtrain,
+				     DMatrixHandle *dvalid, BoosterHandle *b,
+				     struct wfad_error *err)
+{
+	enum wfad_status st = make_matrix(train, true, dtrain, err);
+	if (st == WFAD_OK && valid)
+		st = make_matrix(valid, true, dvalid, err);
+	if (st != WFAD_OK)
+		return st;
+	DMatrixHandle cache[2] = {*dtrain, *dvalid};
+	if (XGBoosterCreate(cache, valid ? 2 : 1, b) != 0)
+		return xgb_error(err, "booster");
+	return WFAD_OK;
+}
+
+/* The validation AUC of b after round it. */
+static enum wfad_status valid_auc(BoosterHandle b, int it, DMatrixHandle dvalid, double *auc,
+				  struct wfad_error *err)
+{
+	const char *names[1] = {"valid"}, *res = NULL;
+	if (XGBoosterEvalOneIter(b, it, &dvalid, names, 1, &res) != 0)
+		return xgb_error(err, "evaluation");
+	*auc = parse_metric(res);
+	return WFAD_OK;
+}
+
+/* Boosts rounds [first, last) of b on dtrain (report: through the progress callback). With
+ * dvalid, *best_iter becomes the round of the best validation AUC above *best_auc, stopping
+ * after `patience` rounds without a gain (0: never); without, the last round. */
+static enum wfad_status boost(const struct gbdt *m, BoosterHandle b, DMatrixHandle dtrain,
+			      DMatrixHandle dvalid, int first, int last, int patience, bool report,
+			      int *best_iter, double *best_auc, struct wfad_error *err)
+{
+	for (int it = first; it < last; it++) {
+		if (XGBoosterUpdateOneIter(b, it, dtrain) != 0)
+			return xgb_error(err, "training");
+		if (report && m->p.progress)
+			m->p.progress(m->p.progress_user, (size_t)it + 1, (size_t)last);
+		if (!dvalid) {
+			*best_iter = it;
+			continue;
+		}
+		double auc;
+		enum wfad_status st = valid_auc(b, it, dvalid, &auc, err);
+		if (st != WFAD_OK)
+			return st;
+		if (auc > *best_auc) {
+			*best_auc = auc;
+			*best_iter = it;
+		} else if (patience > 0 && it - *best_iter >= patience) {
+			break;
+		}
+	}
+	return WFAD_OK;
+}
+
 /* Makes trees [0, best_iter] of b the model (replacing any), threads sized for rows. */
 static enum wfad_status keep_trees(struct gbdt *m, BoosterHandle b, int best_iter, size_t rows,
 				   struct wfad_error *err)
@@ -207,42 +266,17 @@ static enum wfad_status gbdt_fit(struct wfad_detector *det, const struct wfad_jo
 		if ((st = check_labels(valid, "validation", NULL, err)) != WFAD_OK)
 			return st;
 	}
-	if ((st = make_matrix(train, true, &dtrain, err)) != WFAD_OK ||
-	    (stop_early && (st = make_matrix(valid, true, &dvalid, err)) != WFAD_OK))
-		goto cleanup;
-	DMatrixHandle cache[2] = {dtrain, dvalid};
-	if (XGBoosterCreate(cache, stop_early ? 2 : 1, &b) != 0) {
-		st = xgb_error(err, "booster");
-		goto cleanup;
-	}
-	if ((st = set_params(b, &m->p, ratio, train->n, err)) != WFAD_OK)
+	if ((st = open_booster(train, stop_early ? valid : NULL, &dtrain, &dvalid, &b, err)) !=
+		    WFAD_OK ||
+	    (st = set_params(b, &m->p, ratio, train->n, err)) != WFAD_OK)
 		goto cleanup;
 	int rounds = m->p.n_trees > 0 ? m->p.n_trees : GBDT_DEFAULT_TREES;
 	int patience = m->p.patience > 0 ? m->p.patience : GBDT_DEFAULT_PATIENCE;
 	int best_iter = rounds - 1;
 	double best_auc = -INFINITY;
-	for (int it = 0; it < rounds; it++) {
-		if (XGBoosterUpdateOneIter(b, it, dtrain) != 0) {
-			st = xgb_error(err, "training");
-			goto cleanup;
-		}
-		if (m->p.progress)
-			m->p.progress(m->p.progress_user, (size_t)it + 1, (size_t)rounds);
-		if (!stop_early)
-			continue;
-		const char *names[1] = {"valid"}, *res = NULL;
-		if (XGBoosterEvalOneIter(b, it, &dvalid, names, 1, &res) != 0) {
-			st = xgb_error(err, "evaluation");
-			goto cleanup;
-		}
-		double auc = parse_metric(res);
-		if (auc > best_auc) {
-			best_auc = auc;
-			best_iter = it;
-		} else if (it - best_iter >= patience) {
-			break;
-		}
-	}
+	if ((st = boost(m, b, dtrain, dvalid, 0, rounds, patience, true, &best_iter, &best_auc,
+			err)) != WFAD_OK)
+		goto cleanup;
 	/* Keep the trees up to the best iteration only, so save and score need no bookkeeping. */
 	if ((st = keep_trees(m, b, best_iter, train->n, err)) == WFAD_OK)
 		m->d = train->d;
@@ -282,47 +316,23 @@ static enum wfad_status gbdt_update(struct wfad_detector *det, const struct wfad
 	BoosterHandle b = NULL;
 	bst_ulong len = 0;
 	const char *raw = NULL;
-	if ((st = make_matrix(train, true, &dtrain, err)) != WFAD_OK ||
-	    (stop_early && (st = make_matrix(valid, true, &dvalid, err)) != WFAD_OK))
+	if ((st = open_booster(train, stop_early ? valid : NULL, &dtrain, &dvalid, &b, err)) !=
+	    WFAD_OK)
 		goto cleanup;
-	DMatrixHandle cache[2] = {dtrain, dvalid};
-	if (XGBoosterCreate(cache, stop_early ? 2 : 1, &b) != 0 ||
-	    XGBoosterSaveModelToBuffer(m->booster, "{\"format\": \"ubj\"}", &len, &raw) != 0 ||
+	if (XGBoosterSaveModelToBuffer(m->booster, "{\"format\": \"ubj\"}", &len, &raw) != 0 ||
 	    XGBoosterLoadModelFromBuffer(b, raw, len) != 0) {
 		st = xgb_error(err, "warm start");
 		goto cleanup;
 	}
 	if ((st = set_params(b, &m->p, ratio, train->n, err)) != WFAD_OK)
 		goto cleanup;
-	const char *names[1] = {"valid"}, *res = NULL;
 	int start = m->n_trees, best_iter = start - 1, more = epochs * GBDT_TREES_PER_EPOCH;
 	double best_auc = -INFINITY;
-	if (stop_early) {
-		if (XGBoosterEvalOneIter(b, start - 1, &dvalid, names, 1, &res) != 0) {
-			st = xgb_error(err, "evaluation");
-			goto cleanup;
-		}
-		best_auc = parse_metric(res);
-	}
-	for (int it = start; it < start + more; it++) {
-		if (XGBoosterUpdateOneIter(b, it, dtrain) != 0) {
-			st = xgb_error(err, "training");
-			goto cleanup;
-		}
-		if (!stop_early) {
-			best_iter = it;
-			continue;
-		}
-		if (XGBoosterEvalOneIter(b, it, &dvalid, names, 1, &res) != 0) {
-			st = xgb_error(err, "evaluation");
-			goto cleanup;
-		}
-		double auc = parse_metric(res);
-		if (auc > best_auc) {
-			best_auc = auc;
-			best_iter = it;
-		}
-	}
+	if (stop_early && (st = valid_auc(b, start - 1, dvalid, &best_auc, err)) != WFAD_OK)
+		goto cleanup;
+	if ((st = boost(m, b, dtrain, dvalid, start, start + more, 0, false, &best_iter, &best_auc,
+			err)) != WFAD_OK)
+		goto cleanup;
 	st = keep_trees(m, b, best_iter, train->n, err);
 cleanup:
 	free_boosting(b, dtrain, dvalid);
