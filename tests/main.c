@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "wfad/detect.h"
 
 int wfad_test_failures;
 int wfad_test_skipped;
@@ -16,6 +17,22 @@ int wfad_test_skipped;
 #include "test_registry.h"
 #undef X
 #undef FUZZ
+
+void wfad_test_divergence_names_epoch(const char *name, const struct wfad_jobset *js)
+{
+	const struct wfad_detector_ops *ops = wfad_detector_find(name);
+	struct wfad_detector_params p = {.seed = 1, .lr = 1e30, .epochs = 20};
+	struct wfad_detector *det = NULL;
+	CHECK_INT(ops->create(&p, &det), WFAD_OK);
+	struct wfad_error err = {0};
+	CHECK_INT(ops->fit(det, js, NULL, &err), WFAD_EINVAL);
+	printf("  %s\n", err.message);
+	CHECK(strstr(err.message, "diverged at epoch") != NULL);
+	double *s = malloc((js->n + 1) * sizeof(double));
+	CHECK_INT(ops->score(det, js, s, &err), WFAD_EINVAL); /* no NaN model */
+	free(s);
+	ops->destroy(det);
+}
 
 const char *wfad_test_shared(void)
 {

@@ -83,4 +83,9 @@ const char *wfad_test_bin(void);
  * string; returns the exit status (or -1). */
 int wfad_test_run(const char *cmd, char **output);
 
+/* Fits detector `name` on js with an absurd learning rate: the fit must fail, naming the epoch
+ * of the divergence, and leave no (NaN) model to score with. */
+struct wfad_jobset;
+void wfad_test_divergence_names_epoch(const char *name, const struct wfad_jobset *js);
+
 #endif

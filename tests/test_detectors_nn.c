@@ -377,20 +377,8 @@ WFAD_TEST(nn_detectors_divergence_names_epoch)
 {
 	struct synth tr;
 	make_ring(&tr, 600, 1);
-	const char *names[2] = {"ae", "mlp"};
-	for (int k = 0; k < 2; k++) {
-		const struct wfad_detector_ops *ops = wfad_detector_find(names[k]);
-		struct wfad_detector_params p = {.seed = 1, .lr = 1e30, .epochs = 20};
-		struct wfad_detector *det = NULL;
-		CHECK_INT(ops->create(&p, &det), WFAD_OK);
-		struct wfad_error err = {0};
-		CHECK_INT(ops->fit(det, &tr.js, NULL, &err), WFAD_EINVAL);
-		printf("  %s\n", err.message);
-		CHECK(strstr(err.message, "diverged at epoch") != NULL);
-		double s[600];
-		CHECK_INT(ops->score(det, &tr.js, s, &err), WFAD_EINVAL); /* no NaN model */
-		ops->destroy(det);
-	}
+	wfad_test_divergence_names_epoch("ae", &tr.js);
+	wfad_test_divergence_names_epoch("mlp", &tr.js);
 	synth_free(&tr);
 }
 

@@ -443,21 +443,8 @@ WFAD_TEST(gnn_detectors_divergence_and_progress)
 {
 	struct planted tr;
 	make_planted(&tr, 20, 31);
-	const char *names[2] = {"gcn", "gcnae"};
-	for (int k = 0; k < 2; k++) {
-		const struct wfad_detector_ops *ops = wfad_detector_find(names[k]);
-		struct wfad_detector_params p = {.seed = 1, .lr = 1e30, .epochs = 20};
-		struct wfad_detector *det = NULL;
-		CHECK_INT(ops->create(&p, &det), WFAD_OK);
-		struct wfad_error err = {0};
-		CHECK_INT(ops->fit(det, &tr.js, NULL, &err), WFAD_EINVAL);
-		printf("  %s\n", err.message);
-		CHECK(strstr(err.message, "diverged at epoch") != NULL);
-		double *s = malloc(tr.js.n * sizeof(double));
-		CHECK_INT(ops->score(det, &tr.js, s, &err), WFAD_EINVAL); /* no NaN model */
-		free(s);
-		ops->destroy(det);
-	}
+	wfad_test_divergence_names_epoch("gcn", &tr.js);
+	wfad_test_divergence_names_epoch("gcnae", &tr.js);
 	planted_free(&tr);
 }
 
@@ -588,29 +575,52 @@ WFAD_TEST(gnn_gnnrun_classifies_1000genome_runs)
 	wfad_collection_free(&c);
 }
 
+/* The ten eht_imaging runs of flowbench-mini with a context featurizer fitted on all of them. */
+struct mini_eht {
+	struct wfad_collection c;
+	struct wfad_featurizer fz;
+	size_t runs[10];
+};
+
+static bool mini_eht_open(struct mini_eht *e)
+{
+	struct wfad_error err = {0};
+	struct wfad_load_options lo = {.workflow = "eht_imaging", .threads = 1};
+	memset(e, 0, sizeof(*e));
+	wfad_featurizer_init(&e->fz);
+	CHECK_OK(wfad_load("tests/data/flowbench-mini", &lo, &e->c, &err), &err);
+	if (e->c.count != 1 || e->c.items[0]->n_runs < 10) {
+		wfad_collection_free(&e->c);
+		return false;
+	}
+	for (size_t r = 0; r < 10; r++)
+		e->runs[r] = r;
+	CHECK_OK(wfad_features_fit(&e->fz, WFAD_FEATURES_CONTEXT, WFAD_NORM_STANDARD, e->c.items[0],
+				   e->runs, 10, &err),
+		 &err);
+	return true;
+}
+
+static void mini_eht_close(struct mini_eht *e)
+{
+	wfad_featurizer_free(&e->fz);
+	wfad_collection_free(&e->c);
+}
+
 /* gcn's input gradient (behind its gradient x input explanations) matches central finite
  * differences of the job's logit, for features of the job, of its parents and of a job far
  * away in the DAG (zero-ish through two graph layers, but still consistent). */
 WFAD_TEST(gnn_gcn_input_gradient_matches_finite_differences)
 {
-	struct wfad_collection c = {0};
-	struct wfad_error err = {0};
-	struct wfad_load_options lo = {.workflow = "eht_imaging", .threads = 1};
-	CHECK_OK(wfad_load("tests/data/flowbench-mini", &lo, &c, &err), &err);
-	if (c.count != 1)
+	struct mini_eht e;
+	if (!mini_eht_open(&e))
 		return;
-	const struct wfad_dataset *ds = c.items[0];
-	size_t runs[10];
-	for (size_t r = 0; r < ds->n_runs && r < 10; r++)
-		runs[r] = r;
-	struct wfad_featurizer fz;
-	wfad_featurizer_init(&fz);
-	CHECK_OK(wfad_features_fit(&fz, WFAD_FEATURES_CONTEXT, WFAD_NORM_STANDARD, ds, runs, 10,
-				   &err),
-		 &err);
+	const struct wfad_dataset *ds = e.c.items[0];
+	const size_t *runs = e.runs;
+	struct wfad_error err = {0};
 	struct wfad_jobset_owned all = {0}, one = {0};
-	CHECK_OK(wfad_jobset_build(&all, ds, runs, 10, &fz, &err), &err);
-	CHECK_OK(wfad_jobset_build(&one, ds, runs + 6, 1, &fz, &err), &err);
+	CHECK_OK(wfad_jobset_build(&all, ds, runs, 10, &e.fz, &err), &err);
+	CHECK_OK(wfad_jobset_build(&one, ds, runs + 6, 1, &e.fz, &err), &err);
 	const struct wfad_detector_ops *ops = wfad_detector_find("gcn");
 	CHECK(ops->gradient != NULL);
 	for (int classes = 0; classes < 2; classes++) {
@@ -651,30 +661,21 @@ WFAD_TEST(gnn_gcn_input_gradient_matches_finite_differences)
 	}
 	wfad_jobset_free(&all);
 	wfad_jobset_free(&one);
-	wfad_featurizer_free(&fz);
-	wfad_collection_free(&c);
+	mini_eht_close(&e);
 }
 
 /* gcn warm start (the active-learning loop's update): more epochs move the scores, the same
  * update from the same state gives the same bits, and a refused update leaves the model. */
 WFAD_TEST(gnn_gcn_update_warm_starts)
 {
-	struct wfad_collection c = {0};
-	struct wfad_error err = {0};
-	struct wfad_load_options lo = {.workflow = "eht_imaging", .threads = 1};
-	CHECK_OK(wfad_load("tests/data/flowbench-mini", &lo, &c, &err), &err);
-	if (c.count != 1)
+	struct mini_eht e;
+	if (!mini_eht_open(&e))
 		return;
-	const struct wfad_dataset *ds = c.items[0];
-	size_t runs[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
-	struct wfad_featurizer fz;
-	wfad_featurizer_init(&fz);
-	CHECK_OK(wfad_features_fit(&fz, WFAD_FEATURES_CONTEXT, WFAD_NORM_STANDARD, ds, runs, 10,
-				   &err),
-		 &err);
+	const struct wfad_dataset *ds = e.c.items[0];
+	struct wfad_error err = {0};
 	struct wfad_jobset_owned a = {0}, b = {0};
-	CHECK_OK(wfad_jobset_build(&a, ds, runs, 5, &fz, &err), &err);
-	CHECK_OK(wfad_jobset_build(&b, ds, runs, 10, &fz, &err), &err);
+	CHECK_OK(wfad_jobset_build(&a, ds, e.runs, 5, &e.fz, &err), &err);
+	CHECK_OK(wfad_jobset_build(&b, ds, e.runs, 10, &e.fz, &err), &err);
 	const struct wfad_detector_ops *ops = wfad_detector_find("gcn");
 	CHECK(ops->update != NULL);
 	struct wfad_detector *det[2] = {NULL, NULL};
@@ -706,8 +707,7 @@ WFAD_TEST(gnn_gcn_update_warm_starts)
 	free(s2);
 	wfad_jobset_free(&a);
 	wfad_jobset_free(&b);
-	wfad_featurizer_free(&fz);
-	wfad_collection_free(&c);
+	mini_eht_close(&e);
 }
 
 /* Sharded training gives the same bits for 1, 2 and 3 threads (node and graph tasks). */
