@@ -23,6 +23,8 @@ struct wfad_run_task {
 	const struct wfad_run_task *parts; /* joint tasks only */
 	size_t n_parts;
 };
+/* The one-dataset parts of a task (the task itself when it has none); *n gets their count. */
+const struct wfad_run_task *wfad_run_task_parts(const struct wfad_run_task *t, size_t *n);
 
 struct wfad_run_classifier {
 	const struct wfad_run_classifier_ops *ops;

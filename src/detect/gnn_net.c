@@ -592,9 +592,8 @@ static enum wfad_status train_loop(struct wfad_gnn_net *net, const char *name,
 	}
 	size_t batch = (size_t)cfg->batch < N ? (size_t)cfg->batch : N;
 	size_t n_shards = (batch + GNN_SHARD - 1) / GNN_SHARD;
-	size_t n_max = largest(train);
-	if (use_valid && largest(valid) > n_max)
-		n_max = largest(valid);
+	size_t n_max = largest(train), n_valid_max = use_valid ? largest(valid) : 0;
+	n_max = n_valid_max > n_max ? n_valid_max : n_max;
 	size_t workers = wfad_row_threads_count(cfg->threads, n_shards, 1);
 	struct step c = {.net = net, .data = train, .auto_threads = cfg->threads == 0};
 	c.w = calloc(workers, sizeof(*c.w));

@@ -88,19 +88,12 @@ static void destroy(struct wfad_run_classifier *c)
 	free(m);
 }
 
-/* The one-dataset parts of a task (the task itself when it has none). */
-static const struct wfad_run_task *parts_of(const struct wfad_run_task *t, size_t *n)
-{
-	*n = t->n_parts ? t->n_parts : 1;
-	return t->n_parts ? t->parts : t;
-}
-
 /* Fits one featurizer per part of the training task (context features, standardised). */
 static enum wfad_status fit_featurizers(struct gnn_run *m, const struct wfad_run_task *train,
 					struct wfad_error *err)
 {
 	size_t np;
-	const struct wfad_run_task *parts = parts_of(train, &np);
+	const struct wfad_run_task *parts = wfad_run_task_parts(train, &np);
 	m->fz = calloc(np, sizeof(*m->fz));
 	m->names = calloc(np, sizeof(*m->names));
 	if (!m->fz || !m->names)
@@ -136,7 +129,7 @@ static enum wfad_status task_jobs(const struct gnn_run *m, const struct wfad_run
 				  struct wfad_jobset_joint *out, struct wfad_error *err)
 {
 	size_t np;
-	const struct wfad_run_task *parts = parts_of(task, &np);
+	const struct wfad_run_task *parts = wfad_run_task_parts(task, &np);
 	struct wfad_jobset_owned *own = calloc(np, sizeof(*own));
 	struct wfad_jobset *views = calloc(np, sizeof(*views));
 	enum wfad_status st = WFAD_OK;

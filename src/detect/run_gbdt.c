@@ -67,13 +67,6 @@ static enum wfad_status xgb_error(struct wfad_error *err, const char *what)
 			      XGBGetLastError());
 }
 
-/* The one-dataset parts of a task (the task itself when it has none). */
-static const struct wfad_run_task *parts_of(const struct wfad_run_task *t, size_t *n)
-{
-	*n = t->n_parts ? t->n_parts : 1;
-	return t->n_parts ? t->parts : t;
-}
-
 static long featurizer_of(const struct run_gbdt *g, const struct wfad_dataset *ds)
 {
 	if (!g->joint)
@@ -100,7 +93,7 @@ static enum wfad_status features(const struct run_gbdt *g, const struct wfad_run
 				 struct wfad_error *err)
 {
 	size_t np, at = 0;
-	const struct wfad_run_task *parts = parts_of(t, &np);
+	const struct wfad_run_task *parts = wfad_run_task_parts(t, &np);
 	for (size_t p = 0; p < np; p++) {
 		long k = featurizer_of(g, parts[p].ds);
 		if (k < 0)
@@ -161,7 +154,7 @@ static enum wfad_status fit_featurizers(struct run_gbdt *g, const struct wfad_ru
 					struct wfad_error *err)
 {
 	size_t np;
-	const struct wfad_run_task *parts = parts_of(train, &np);
+	const struct wfad_run_task *parts = wfad_run_task_parts(train, &np);
 	g->joint = train->n_parts > 0;
 	g->rf = calloc(np, sizeof(*g->rf));
 	g->names = calloc(np, sizeof(*g->names));

@@ -11,6 +11,12 @@ static int cmp_label(const void *x, const void *y)
 	return wfad_label_compare(*(const char *const *)x, *(const char *const *)y);
 }
 
+const struct wfad_run_task *wfad_run_task_parts(const struct wfad_run_task *t, size_t *n)
+{
+	*n = t->n_parts ? t->n_parts : 1;
+	return t->n_parts ? t->parts : t;
+}
+
 size_t wfad_run_labels(const struct wfad_dataset *ds, const char ***out)
 {
 	return wfad_run_labels_joint(&ds, 1, out);
