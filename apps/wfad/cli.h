@@ -42,9 +42,17 @@ void cli_error(const struct wfad_error *err);
 int cli_load(const char *path, const char *workflow, const char *dag, const char *run,
 	     struct wfad_collection *c);
 
-/* Shared by eval/train: parse --features/--norm/--fit-on (prints and returns EXIT_USAGE). */
-int cli_parse_model_options(const char *features, const char *norm, const char *fit_on,
-			    enum wfad_feature_set *fs, enum wfad_norm *nm, enum wfad_fit_on *fo);
+/* Shared by eval/train/active: parse --features/--norm/--fit-on (prints and returns
+ * EXIT_USAGE). features NULL (not given): the detector's own default, cli_default_features. */
+int cli_parse_model_options(const char *features, const char *detector, const char *norm,
+			    const char *fit_on, enum wfad_feature_set *fs, enum wfad_norm *nm,
+			    enum wfad_fit_on *fo);
+/* The feature set a detector gets when --features is not given: context for the detectors
+ * flagged WFAD_DETECTOR_CONTEXT (supervised and graph ones), rich for the others. */
+enum wfad_feature_set cli_default_features(const char *detector);
+#define CLI_FEATURES_HELP                                                                         \
+	"delays, rich or context (default: context for supervised and graph detectors, rich for " \
+	"the others)"
 /* Prints the known detectors and returns EXIT_USAGE when name is unknown. */
 int cli_check_detector(const char *name);
 /* The same for the run-level classifiers (--task run). */

@@ -185,7 +185,7 @@ int cmd_active(int argc, char **argv)
 {
 	const char *workflow = NULL, *dag = NULL, *detector = NULL, *strategies = "random,entropy",
 		   *burn = "10", *rounds = "10", *per_round = "5", *seeds = "5", *output = NULL,
-		   *plot = NULL, *features = "rich", *norm = "minmax", *aggregate = "mean",
+		   *plot = NULL, *features = NULL, *norm = "minmax", *aggregate = "mean",
 		   *epochs = "5", *refit = NULL, *threads = "0", *trees = "0", *task = "job";
 	const struct cli_option options[] = {
 		{"workflow", 'w', "NAME", "the workflow", &workflow},
@@ -205,7 +205,7 @@ int cmd_active(int argc, char **argv)
 		{"seeds", 0, "N", "number of seeds (default 5)", &seeds},
 		{"output", 'o', "FILE", "learning curves as CSV ('-' for stdout)", &output},
 		{"plot", 0, "FILE", "PNG plot of ROC-AUC against labelled runs", &plot},
-		{"features", 0, "SET", "delays, rich (default) or context", &features},
+		{"features", 0, "SET", CLI_FEATURES_HELP, &features},
 		{"norm", 0, "NAME", "minmax (default), standard, robust or none", &norm},
 		{"aggregate", 0, "HOW", "run uncertainty from its jobs: mean (default) or max",
 		 &aggregate},
@@ -267,7 +267,8 @@ int cmd_active(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	enum wfad_fit_on fit_on;
-	if ((rc = cli_parse_model_options(features, norm, "all", &o.features, &o.norm, &fit_on)))
+	if ((rc = cli_parse_model_options(features, detector, norm, "all", &o.features, &o.norm,
+					  &fit_on)))
 		return rc;
 	if (strcmp(aggregate, "mean") == 0) {
 		o.aggregate = WFAD_ACTIVE_MEAN;

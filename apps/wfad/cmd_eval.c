@@ -44,19 +44,25 @@ static void put_csv_stat(struct wfad_stat s)
 		printf(",\n");
 }
 
+/* res[k] was evaluated on feature set fs[k] for the n results. */
 static void print_job_results(const char *workflow, const struct wfad_eval_options *o,
-			      const struct wfad_eval_result *res, const char *format)
+			      const struct wfad_eval_result *res, const enum wfad_feature_set *fs,
+			      size_t n, const char *format)
 {
 	static const char *const fit_names[] = {"all", "normal"};
 	if (strcmp(format, "json") == 0) {
+		bool one_set = true;
+		for (size_t k = 1; k < n; k++)
+			one_set = one_set && fs[k] == fs[0];
 		printf("{\"workflow\": \"%s\", \"task\": \"job\", \"split\": \"run\", \"seeds\": "
 		       "%u, "
 		       "\"features\": \"%s\", \"fit_on\": \"%s\", \"results\": [",
-		       workflow, o->seeds, wfad_feature_set_name(o->features),
+		       workflow, o->seeds, one_set ? wfad_feature_set_name(fs[0]) : "per detector",
 		       fit_names[o->fit_on]);
-		for (size_t k = 0; k < o->n_detectors; k++) {
+		for (size_t k = 0; k < n; k++) {
 			const struct wfad_eval_result *r = &res[k];
-			printf("%s\n  {\"detector\": \"%s\", ", k ? "," : "", r->detector);
+			printf("%s\n  {\"detector\": \"%s\", \"features\": \"%s\", ", k ? "," : "",
+			       r->detector, wfad_feature_set_name(fs[k]));
 			put_stat_json("roc_auc", r->roc_auc, r->seeds, false);
 			put_stat_json("average_precision", r->average_precision, r->seeds, true);
 			put_stat_json("precision_at_k", r->precision_at_k, r->seeds, true);
@@ -83,7 +89,7 @@ static void print_job_results(const char *workflow, const struct wfad_eval_optio
 	}
 	if (strcmp(format, "csv") == 0) {
 		printf("workflow,detector,features,fit_on,seeds,metric,mean,std\n");
-		for (size_t k = 0; k < o->n_detectors; k++) {
+		for (size_t k = 0; k < n; k++) {
 			const struct wfad_eval_result *r = &res[k];
 			const struct {
 				const char *name;
@@ -100,13 +106,13 @@ static void print_job_results(const char *workflow, const struct wfad_eval_optio
 			for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 				struct wfad_stat s = wfad_stat_of(m[i].v, r->seeds);
 				printf("%s,%s,%s,%s,%u,%s,", workflow, r->detector,
-				       wfad_feature_set_name(o->features), fit_names[o->fit_on],
-				       r->seeds, m[i].name);
+				       wfad_feature_set_name(fs[k]), fit_names[o->fit_on], r->seeds,
+				       m[i].name);
 				put_csv_stat(s);
 			}
 			for (size_t i = 0; i < r->n_parts; i++) {
 				printf("%s,%s,%s,%s,%u,roc_auc,", r->part_names[i], r->detector,
-				       wfad_feature_set_name(o->features), fit_names[o->fit_on],
+				       wfad_feature_set_name(fs[k]), fit_names[o->fit_on],
 				       r->seeds);
 				put_csv_stat(
 					wfad_stat_of(r->part_roc_auc + i * r->seeds, r->seeds));
@@ -114,13 +120,18 @@ static void print_job_results(const char *workflow, const struct wfad_eval_optio
 		}
 		return;
 	}
-	printf("%s: job level, split by run 60/20/20 stratified by label, %u seeds, features %s, "
-	       "fit on %s runs\n",
-	       workflow, o->seeds, wfad_feature_set_name(o->features), fit_names[o->fit_on]);
-	printf("%-10s %-15s %-15s %-15s %-15s %-15s %8s %8s\n", "detector", "ROC-AUC", "AP", "P@k",
-	       "F1@threshold", "acc@threshold", "fit s", "score s");
-	for (size_t k = 0; k < o->n_detectors; k++) {
+	for (size_t k = 0; k < n; k++) {
 		const struct wfad_eval_result *r = &res[k];
+		if (k == 0 || fs[k] != fs[k - 1]) {
+			printf("%s: job level, split by run 60/20/20 stratified by label, %u "
+			       "seeds, "
+			       "features %s, fit on %s runs\n",
+			       workflow, o->seeds, wfad_feature_set_name(fs[k]),
+			       fit_names[o->fit_on]);
+			printf("%-10s %-15s %-15s %-15s %-15s %-15s %8s %8s\n", "detector",
+			       "ROC-AUC", "AP", "P@k", "F1@threshold", "acc@threshold", "fit s",
+			       "score s");
+		}
 		printf("%-10s", r->detector);
 		cli_stat_cell(r->roc_auc, r->seeds, 15);
 		cli_stat_cell(r->average_precision, r->seeds, 15);
@@ -147,10 +158,19 @@ static size_t split_list(char *s, const char **out, size_t max)
 	return n;
 }
 
-int cli_parse_model_options(const char *features, const char *norm, const char *fit_on,
-			    enum wfad_feature_set *fs, enum wfad_norm *nm, enum wfad_fit_on *fo)
+enum wfad_feature_set cli_default_features(const char *detector)
 {
-	if (wfad_feature_set_parse(features, fs) != WFAD_OK) {
+	const struct wfad_detector_ops *d = detector ? wfad_detector_find(detector) : NULL;
+	return d && (d->flags & WFAD_DETECTOR_CONTEXT) ? WFAD_FEATURES_CONTEXT : WFAD_FEATURES_RICH;
+}
+
+int cli_parse_model_options(const char *features, const char *detector, const char *norm,
+			    const char *fit_on, enum wfad_feature_set *fs, enum wfad_norm *nm,
+			    enum wfad_fit_on *fo)
+{
+	if (!features)
+		*fs = cli_default_features(detector);
+	else if (wfad_feature_set_parse(features, fs) != WFAD_OK) {
 		fprintf(stderr, "wfad: unknown feature set '%s' (delays, rich or context)\n",
 			features);
 		return EXIT_USAGE;
@@ -209,7 +229,7 @@ int cli_pick_dataset(const struct wfad_collection *c, const struct wfad_dataset 
 
 int cmd_eval(int argc, char **argv)
 {
-	const char *workflow = NULL, *dag = NULL, *detectors = NULL, *features = "rich",
+	const char *workflow = NULL, *dag = NULL, *detectors = NULL, *features = NULL,
 		   *norm = "minmax", *fit_on = "all", *seeds = "5", *task = "job",
 		   *format = "table", *threads = "0";
 	struct cli_hyper hyper = {0};
@@ -219,7 +239,7 @@ int cmd_eval(int argc, char **argv)
 		 &workflow},
 		{"detector", 'd', "LIST", "detectors, comma-separated (see 'wfad detectors')",
 		 &detectors},
-		{"features", 0, "SET", "delays, rich (default) or context", &features},
+		{"features", 0, "SET", CLI_FEATURES_HELP, &features},
 		{"norm", 0, "NAME", "minmax (default), standard, robust or none", &norm},
 		{"fit-on", 0, "RUNS", "all (default) or normal training runs", &fit_on},
 		{"seeds", 0, "N", "number of seeds (default 5)", &seeds},
@@ -266,7 +286,8 @@ int cmd_eval(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct wfad_eval_options o = {0};
-	if ((rc = cli_parse_model_options(features, norm, fit_on, &o.features, &o.norm, &o.fit_on)))
+	if ((rc = cli_parse_model_options(features, NULL, norm, fit_on, &o.features, &o.norm,
+					  &o.fit_on)))
 		return rc;
 	char *list = strdup(detectors);
 	const char *names[32];
@@ -278,6 +299,18 @@ int cmd_eval(int argc, char **argv)
 			return rc;
 		}
 	}
+	/* Without --features each detector gets its own default: names[] regrouped so that the
+	 * detectors of one feature set are adjacent (rich first), one evaluation per group. */
+	enum wfad_feature_set fs[32];
+	for (size_t k = 0; k < o.n_detectors; k++)
+		fs[k] = features ? o.features : cli_default_features(names[k]);
+	for (size_t k = 1; k < o.n_detectors; k++)
+		for (size_t j = k; j > 0 && fs[j - 1] > fs[j]; j--) {
+			enum wfad_feature_set tf = fs[j];
+			const char *tn = names[j];
+			fs[j] = fs[j - 1], names[j] = names[j - 1];
+			fs[j - 1] = tf, names[j - 1] = tn;
+		}
 	bool joint = workflow && strcmp(workflow, "all") == 0;
 	for (size_t k = 0; joint && k < o.n_detectors; k++) {
 		const struct wfad_detector_ops *d = wfad_detector_find(names[k]);
@@ -329,18 +362,30 @@ int cmd_eval(int argc, char **argv)
 	if (run_task) {
 		rc = cli_eval_runs(ds, n_ds, name, &o, format);
 	} else {
-		struct wfad_eval_result *res = calloc(o.n_detectors, sizeof(*res));
-		enum wfad_status st = n_ds == 1 ? wfad_eval_jobs(ds[0], &o, res, &err)
-						: wfad_eval_jobs_joint(ds, n_ds, &o, res, &err);
+		size_t n = o.n_detectors;
+		struct wfad_eval_result *res = calloc(n, sizeof(*res));
+		enum wfad_status st = res ? WFAD_OK : WFAD_ENOMEM;
+		if (!res)
+			wfad_error_set(&err, st, "", 0, 0, "out of memory");
+		for (size_t k0 = 0, k1; st == WFAD_OK && k0 < n; k0 = k1) {
+			for (k1 = k0 + 1; k1 < n && fs[k1] == fs[k0]; k1++)
+				;
+			struct wfad_eval_options g = o;
+			g.features = fs[k0];
+			g.detectors = names + k0;
+			g.n_detectors = k1 - k0;
+			st = n_ds == 1 ? wfad_eval_jobs(ds[0], &g, res + k0, &err)
+				       : wfad_eval_jobs_joint(ds, n_ds, &g, res + k0, &err);
+		}
 		if (st != WFAD_OK) {
 			if (o.progress)
 				fputc('\n', stderr);
 			cli_error(&err);
 			rc = EXIT_DATA;
 		} else {
-			print_job_results(name, &o, res, format);
+			print_job_results(name, &o, res, fs, n, format);
 		}
-		for (size_t k = 0; k < o.n_detectors; k++)
+		for (size_t k = 0; res && k < n; k++)
 			wfad_eval_result_free(&res[k]);
 		free(res);
 	}

@@ -17,14 +17,14 @@ static void epoch_progress(void *user, size_t done, size_t total)
 int cmd_train(int argc, char **argv)
 {
 	const char *workflow = NULL, *dag = NULL, *detector = NULL, *output = NULL,
-		   *features = "rich", *norm = "minmax", *fit_on = "all", *valid = "0.2",
-		   *seed = "0", *threads = "0";
+		   *features = NULL, *norm = "minmax", *fit_on = "all", *valid = "0.2", *seed = "0",
+		   *threads = "0";
 	struct cli_hyper hyper = {0};
 	const struct cli_option options[] = {
 		{"workflow", 'w', "NAME", "the workflow to train on", &workflow},
 		{"detector", 'd', "NAME", "the detector (see 'wfad detectors')", &detector},
 		{"output", 'o', "FILE", "model file to write (required)", &output},
-		{"features", 0, "SET", "delays, rich (default) or context", &features},
+		{"features", 0, "SET", CLI_FEATURES_HELP, &features},
 		{"norm", 0, "NAME", "minmax (default), standard, robust or none", &norm},
 		{"fit-on", 0, "RUNS", "all (default) or normal runs", &fit_on},
 		{"valid", 0, "FRAC", "share of runs held out for threshold/early stopping (0.2)",
@@ -55,7 +55,7 @@ int cmd_train(int argc, char **argv)
 	if ((rc = cli_check_detector(detector)))
 		return rc;
 	struct wfad_model_options mo = {.detector = detector};
-	if ((rc = cli_parse_model_options(features, norm, fit_on, &mo.features, &mo.norm,
+	if ((rc = cli_parse_model_options(features, detector, norm, fit_on, &mo.features, &mo.norm,
 					  &mo.fit_on)))
 		return rc;
 	char *end;

@@ -66,6 +66,9 @@ enum {
 	WFAD_DETECTOR_GRAPH = 1u << 4,       /* scores depend on the run's DAG (rows must be whole
 					      * runs); explanations: gradient x input when the
 					      * detector has `gradient`, else raw-trace reasons */
+	WFAD_DETECTOR_CONTEXT = 1u << 5,     /* wfad's commands give it the context feature set
+					      * unless told otherwise (it profits from the
+					      * transformation and host columns; others get rich) */
 };
 
 struct wfad_detector_ops {

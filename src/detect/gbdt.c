@@ -497,7 +497,7 @@ const struct wfad_detector_ops wfad_detector_gbdt = {
 	.name = "gbdt",
 	.summary = "gradient-boosted trees (XGBoost), early-stopped on the validation runs "
 		   "(supervised)",
-	.flags = WFAD_DETECTOR_SUPERVISED | WFAD_DETECTOR_PROBABILITY,
+	.flags = WFAD_DETECTOR_SUPERVISED | WFAD_DETECTOR_PROBABILITY | WFAD_DETECTOR_CONTEXT,
 	.create = gbdt_create,
 	.fit = gbdt_fit,
 	.score = gbdt_score,

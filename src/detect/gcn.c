@@ -371,7 +371,8 @@ const struct wfad_detector_ops wfad_detector_gcn = {
 	.name = "gcn",
 	.summary = "supervised GCN node classifier (2 GCN layers of 64 on the run's DAG, the job's "
 		   "features skipped to an MLP head, weighted BCE, AdamW): P(anomalous)",
-	.flags = WFAD_DETECTOR_SUPERVISED | WFAD_DETECTOR_PROBABILITY | WFAD_DETECTOR_GRAPH,
+	.flags = WFAD_DETECTOR_SUPERVISED | WFAD_DETECTOR_PROBABILITY | WFAD_DETECTOR_GRAPH |
+		 WFAD_DETECTOR_CONTEXT,
 	.create = gcn_create,
 	.fit = gcn_fit,
 	.score = gcn_score,
@@ -386,7 +387,8 @@ const struct wfad_detector_ops wfad_detector_gcn = {
 const struct wfad_detector_ops wfad_detector_gcnplain = {
 	.name = "gcnplain",
 	.summary = "gcn without the skip connection (GCN-GCN-MLP as in the research baseline)",
-	.flags = WFAD_DETECTOR_SUPERVISED | WFAD_DETECTOR_PROBABILITY | WFAD_DETECTOR_GRAPH,
+	.flags = WFAD_DETECTOR_SUPERVISED | WFAD_DETECTOR_PROBABILITY | WFAD_DETECTOR_GRAPH |
+		 WFAD_DETECTOR_CONTEXT,
 	.create = gcnplain_create,
 	.fit = gcn_fit,
 	.score = gcn_score,
@@ -402,7 +404,7 @@ const struct wfad_detector_ops wfad_detector_gcnae = {
 	.name = "gcnae",
 	.summary = "graph autoencoder (GCN encoder on the run's DAG, dense decoder): job "
 		   "reconstruction error",
-	.flags = WFAD_DETECTOR_GRAPH,
+	.flags = WFAD_DETECTOR_GRAPH | WFAD_DETECTOR_CONTEXT,
 	.create = gcnae_create,
 	.fit = gcn_fit,
 	.score = gcn_score,
@@ -416,7 +418,8 @@ const struct wfad_detector_ops wfad_detector_gcnhost = {
 	.name = "gcnhost",
 	.summary = "gcn on each run's DAG plus a same-worker-host relation (each job linked to "
 		   "the next 8 jobs of its host); trains longer (patience 30, 300 epochs)",
-	.flags = WFAD_DETECTOR_SUPERVISED | WFAD_DETECTOR_PROBABILITY | WFAD_DETECTOR_GRAPH,
+	.flags = WFAD_DETECTOR_SUPERVISED | WFAD_DETECTOR_PROBABILITY | WFAD_DETECTOR_GRAPH |
+		 WFAD_DETECTOR_CONTEXT,
 	.create = gcnhost_create,
 	.fit = gcn_fit,
 	.score = gcn_score,

@@ -89,7 +89,7 @@ const struct wfad_detector_ops wfad_detector_mlp = {
 	.name = "mlp",
 	.summary = "supervised MLP classifier (d-64-64-1, dropout 0.1, class-weighted BCE, AdamW, "
 		   "early stopping): P(anomalous)",
-	.flags = WFAD_DETECTOR_SUPERVISED | WFAD_DETECTOR_PROBABILITY,
+	.flags = WFAD_DETECTOR_SUPERVISED | WFAD_DETECTOR_PROBABILITY | WFAD_DETECTOR_CONTEXT,
 	.create = mlp_create,
 	.fit = mlp_fit,
 	.score = mlp_score,
