@@ -884,7 +884,7 @@ WFAD_TEST(features_context_matrix)
 				   &err),
 		 &err);
 	size_t nc = wfad_features_n_cols(&fz), nr = wfad_features_n_cols(&rich);
-	CHECK_INT(nc, 91);
+	CHECK_INT(nc, 98);
 	float *x = malloc(C_RUNS * T_NODES * nc * sizeof(*x));
 	float *y = malloc(C_RUNS * T_NODES * nr * sizeof(*y));
 	CHECK_OK(wfad_features_transform(&fz, &ds, NULL, C_RUNS, x, &err), &err);
@@ -938,19 +938,20 @@ WFAD_TEST(features_context_column_names)
 	struct wfad_featurizer fz;
 	wfad_featurizer_init(&fz);
 	fz.set = WFAD_FEATURES_CONTEXT;
-	CHECK_INT(wfad_feature_set_n_cols(WFAD_FEATURES_CONTEXT), 91);
+	CHECK_INT(wfad_feature_set_n_cols(WFAD_FEATURES_CONTEXT), 98);
 	CHECK_STR(wfad_features_column_name(&fz, 45), "type_subwf");
 	CHECK_STR(wfad_features_column_name(&fz, 46), "ctx_z_runtime");
 	CHECK_STR(wfad_features_column_name(&fz, 46 + WFAD_CTX_HOST_EVIDENCE), "ctx_host_evidence");
-	CHECK_STR(wfad_features_column_name(&fz, 90), "missing_ctx_host_evidence");
+	CHECK_STR(wfad_features_column_name(&fz, 97), "missing_ctx_host_evidence");
+	CHECK_STR(wfad_features_column_name(&fz, 46 + WFAD_CTX_Z + WFAD_CTX_UTIME), "ctx_z_utime");
 	for (int k = 0; k < WFAD_CTX_COUNT; k++) {
 		char name[64];
 		snprintf(name, sizeof(name), "ctx_host_rel_%s",
 			 wfad_ctx_delay_name((enum wfad_ctx_delay)k));
 		CHECK_INT(col_of(&fz, name), 46 + WFAD_CTX_HOST_REL + k);
 	}
-	for (size_t a = 0; a < 91; a++)
-		for (size_t b = a + 1; b < 91; b++)
+	for (size_t a = 0; a < 98; a++)
+		for (size_t b = a + 1; b < 98; b++)
 			CHECK(strcmp(wfad_features_column_name(&fz, a),
 				     wfad_features_column_name(&fz, b)) != 0);
 	enum wfad_feature_set set = WFAD_FEATURES_DELAYS;
@@ -977,7 +978,7 @@ WFAD_TEST(features_context_save_load)
 	CHECK_OK(wfad_features_load_buffer(&back, buf, len, &used, &err), &err);
 	CHECK_INT(used, len);
 	CHECK_INT(back.set, WFAD_FEATURES_CONTEXT);
-	size_t n = C_RUNS * T_NODES * 91;
+	size_t n = C_RUNS * T_NODES * 98;
 	float *x = malloc(n * sizeof(*x)), *y = malloc(n * sizeof(*y));
 	CHECK_OK(wfad_features_transform(&fz, &ds, NULL, C_RUNS, x, &err), &err);
 	CHECK_OK(wfad_features_transform(&back, &ds, NULL, C_RUNS, y, &err), &err);
@@ -1003,7 +1004,7 @@ WFAD_TEST(features_context_save_load)
 }
 
 /* A version 1 blob (written by hand, layout in docs/features.md) still loads: rich works, the
- * context values fail with a message, and a resave writes version 2 without log statistics. */
+ * context values fail with a message, and a resave writes version 3 without log statistics. */
 static uint64_t fnv1a64(const unsigned char *p, size_t n)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -1071,11 +1072,11 @@ WFAD_TEST(features_load_version1_blob)
 	CHECK_INT(wfad_features_context_values(&fz, &ds, NULL, 1, v, &err), WFAD_EINVAL);
 	CHECK(strstr(err.message, "version 1") != NULL);
 
-	/* Resaved as version 2 without log statistics; it loads back the same. */
+	/* Resaved as version 3 without log statistics; it loads back the same. */
 	unsigned char *buf = NULL;
 	size_t blen = 0;
 	CHECK_INT(wfad_features_save_buffer(&fz, &buf, &blen), WFAD_OK);
-	CHECK(blen > 12 && buf[8] == 2);
+	CHECK(blen > 12 && buf[8] == 3);
 	struct wfad_featurizer back;
 	wfad_featurizer_init(&back);
 	CHECK_OK(wfad_features_load_buffer(&back, buf, blen, NULL, &err), &err);
@@ -1091,4 +1092,58 @@ WFAD_TEST(features_load_version1_blob)
 	wfad_featurizer_free(&fz);
 	wfad_featurizer_free(&back);
 	wfad_dataset_free(&ds);
+}
+
+/* A version 2 blob (6 log statistics per transformation, before the utime delay): a rich one
+ * loads with the utime statistics missing; a context one (91 columns) is refused with a
+ * message that says to retrain. */
+static size_t version2_blob(unsigned char *blob, uint32_t set, uint32_t n_cols)
+{
+	unsigned char *p = blob;
+	memcpy(p, "WFADFEAT", 8);
+	p += 8;
+	put_le(&p, 2, 4); /* version */
+	put_le(&p, set, 4);
+	put_le(&p, 0, 4); /* norm none */
+	put_le(&p, n_cols, 4);
+	put_le(&p, 1, 4); /* transformations */
+	put_le(&p, 6, 4); /* log statistics */
+	for (uint32_t c = 0; c < n_cols; c++)
+		put_le_f64(&p, 0.0);
+	for (uint32_t c = 0; c < n_cols; c++)
+		put_le_f64(&p, 1.0);
+	put_le(&p, 4, 4);
+	memcpy(p, "proc", 4);
+	p += 4;
+	put_le_f64(&p, 30.0);
+	put_le_f64(&p, 2.5);
+	for (int k = 0; k < 6; k++) {
+		put_le_f64(&p, 1.0 + k); /* log median */
+		put_le_f64(&p, 0.5);     /* log MAD */
+	}
+	put_le(&p, fnv1a64(blob, (size_t)(p - blob)), 8);
+	return (size_t)(p - blob);
+}
+
+WFAD_TEST(features_load_version2_blob)
+{
+	unsigned char blob[4096];
+	size_t len = version2_blob(blob, WFAD_FEATURES_RICH, 46), used = 0;
+	struct wfad_featurizer fz;
+	wfad_featurizer_init(&fz);
+	struct wfad_error err = {0};
+	CHECK_OK(wfad_features_load_buffer(&fz, blob, len, &used, &err), &err);
+	CHECK_INT(used, len);
+	double med = 0, mad = 0;
+	CHECK(wfad_features_transformation_log_stats(&fz, "proc", WFAD_CTX_QUEUE, &med, &mad));
+	CHECK(med == 6.0 && mad == 0.5);
+	CHECK(wfad_features_transformation_log_stats(&fz, "proc", WFAD_CTX_UTIME, &med, &mad));
+	CHECK(isnan(med) && isnan(mad));
+
+	len = version2_blob(blob, WFAD_FEATURES_CONTEXT, 91);
+	wfad_error_clear(&err);
+	CHECK_INT(wfad_features_load_buffer(&fz, blob, len, NULL, &err), WFAD_EFORMAT);
+	CHECK(strstr(err.message, "retrain") != NULL);
+	CHECK_INT(fz.set, WFAD_FEATURES_RICH); /* a failed load leaves the featurizer as it was */
+	wfad_featurizer_free(&fz);
 }

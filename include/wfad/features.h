@@ -17,7 +17,7 @@ extern "C" {
  * RICH (46 columns): the DELAYS columns; signed log1p of stage_in/out bytes, cpu time and the
  *   nine kickstart online counters; runtime and cpu time relative to the fitted median of the
  *   job's transformation; a missing indicator for each of those 20 values; job-type one-hot.
- * CONTEXT (91 columns): the RICH columns, then for each context delay (enum wfad_ctx_delay) the
+ * CONTEXT (98 columns): the RICH columns, then for each context delay (enum wfad_ctx_delay) the
  *   job's robust z against its transformation, its z relative to the transformation's median
  *   in the same run, and the mean, max and run-relative mean of z over the compute jobs on the
  *   job's host in the same run; the host's compute-job count and host evidence (the hostz
@@ -48,7 +48,8 @@ enum wfad_norm {
 
 /* Delays that the context columns compare with the job's transformation, in log space:
  * l = log(max(x, WFAD_FEATURES_LOG_FLOOR)). WAIT is log(runtime) - log(cpu time) (both floored),
- * the job's wall-clock time per CPU second. */
+ * the job's wall-clock time per CPU second. UTIME is kickstart's online (sampled) user CPU time:
+ * a starved CPU shows there even when the runtime barely moves. */
 enum wfad_ctx_delay {
 	WFAD_CTX_RUNTIME,
 	WFAD_CTX_CPU_TIME,
@@ -56,6 +57,7 @@ enum wfad_ctx_delay {
 	WFAD_CTX_STAGE_IN,
 	WFAD_CTX_STAGE_OUT,
 	WFAD_CTX_QUEUE,
+	WFAD_CTX_UTIME,
 	WFAD_CTX_COUNT
 };
 
@@ -113,7 +115,7 @@ enum wfad_status wfad_feature_set_parse(const char *name, enum wfad_feature_set 
 const char *wfad_norm_name(enum wfad_norm norm);
 enum wfad_status wfad_norm_parse(const char *name, enum wfad_norm *out);
 
-/* Number of columns of a set (7, 46 or 91), before any fit. */
+/* Number of columns of a set (7, 46 or 98), before any fit. */
 size_t wfad_feature_set_n_cols(enum wfad_feature_set set);
 
 /* Fits transformation statistics (every set fits all of them) and the normaliser on the jobs

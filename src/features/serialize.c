@@ -1,12 +1,15 @@
 /* Save and load of a fitted featurizer: the little-endian blob described in docs/features.md. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "wfad/features.h"
 
 static const unsigned char magic[8] = {'W', 'F', 'A', 'D', 'F', 'E', 'A', 'T'};
-/* Version 2 added the log statistics of the context delays; version 1 blobs still load. */
-enum { BLOB_VERSION = 2, BLOB_VERSION_V1 = 1 };
+/* Version 2 added the log statistics of the context delays, version 3 the utime delay (7 log
+ * statistics per transformation, 98 context columns). Version 1 and 2 blobs of the delays and
+ * rich sets still load (the statistics they lack read as NaN); older context blobs do not. */
+enum { BLOB_VERSION = 3, BLOB_VERSION_V2 = 2, BLOB_VERSION_V1 = 1, V2_CTX_COUNT = 6 };
 /* Limits that keep a corrupt header from asking for huge allocations. */
 enum { MAX_TRANSFORMATIONS = 1 << 24, MAX_NAME_LEN = 4096 };
 
@@ -239,9 +242,12 @@ static enum wfad_status reserve_transformations(struct wfad_featurizer *fz, size
 
 /* Reads the transformation table; names are appended to fz->tr_text, offsets kept until the
  * text stops moving. Arrays grow with the data read, never from the header's count alone. */
+/* n_log: the log statistics stored per transformation (0, or up to WFAD_CTX_COUNT; the
+ * delays after them read as NaN). */
 static enum wfad_status read_transformations(struct reader *r, struct wfad_featurizer *fz,
-					     uint32_t n, bool with_log)
+					     uint32_t n, uint32_t n_log)
 {
+	bool with_log = n_log != 0;
 	enum wfad_status st = WFAD_OK;
 	uint32_t *offsets = NULL;
 	size_t cap = 0, text_len = 0, text_cap = 0;
@@ -286,6 +292,10 @@ static enum wfad_status read_transformations(struct reader *r, struct wfad_featu
 		for (int k = 0; with_log && k < WFAD_CTX_COUNT; k++) {
 			double *med = &fz->tr_log_median[(size_t)t * WFAD_CTX_COUNT + k];
 			double *mad = &fz->tr_log_mad[(size_t)t * WFAD_CTX_COUNT + k];
+			if ((uint32_t)k >= n_log) {
+				*med = *mad = NAN;
+				continue;
+			}
 			if ((st = get_f64(r, med, "log median")) != WFAD_OK ||
 			    (st = get_f64(r, mad, "log MAD")) != WFAD_OK)
 				goto cleanup;
@@ -330,10 +340,10 @@ static enum wfad_status read_blob(struct reader *r, struct wfad_featurizer *fz)
 	}
 	if ((st = get_u32(r, &version, "version")) != WFAD_OK)
 		goto cleanup;
-	if (version != BLOB_VERSION && version != BLOB_VERSION_V1) {
+	if (version < BLOB_VERSION_V1 || version > BLOB_VERSION) {
 		st = wfad_error_set(r->err, WFAD_EFORMAT, NULL, 0, 0,
 				    "featurizer blob: unsupported version %u (this build reads %d "
-				    "and %d)",
+				    "to %d)",
 				    (unsigned)version, BLOB_VERSION_V1, BLOB_VERSION);
 		goto cleanup;
 	}
@@ -351,8 +361,17 @@ static enum wfad_status read_blob(struct reader *r, struct wfad_featurizer *fz)
 		st = bad(r, WFAD_EPARSE, "unknown feature set or normaliser");
 		goto cleanup;
 	}
-	if (n_log != 0 && n_log != WFAD_CTX_COUNT) {
-		st = bad(r, WFAD_EPARSE, "log statistics count does not match this build");
+	if (version == BLOB_VERSION_V2 && set == WFAD_FEATURES_CONTEXT) {
+		st = wfad_error_set(r->err, WFAD_EFORMAT, NULL, 0, 0,
+				    "featurizer blob: a version 2 context featurizer (91 columns, "
+				    "before the utime delay); this build's context set has %zu: "
+				    "retrain the model",
+				    wfad_feature_set_n_cols(WFAD_FEATURES_CONTEXT));
+		goto cleanup;
+	}
+	uint32_t want_log = version == BLOB_VERSION_V2 ? V2_CTX_COUNT : WFAD_CTX_COUNT;
+	if (n_log != 0 && n_log != want_log) {
+		st = bad(r, WFAD_EPARSE, "log statistics count does not match the version");
 		goto cleanup;
 	}
 	if (set == WFAD_FEATURES_CONTEXT && n_log == 0) {
@@ -388,7 +407,7 @@ static enum wfad_status read_blob(struct reader *r, struct wfad_featurizer *fz)
 			goto cleanup;
 		}
 	}
-	if ((st = read_transformations(r, fz, n_tr, n_log != 0)) != WFAD_OK)
+	if ((st = read_transformations(r, fz, n_tr, n_log)) != WFAD_OK)
 		goto cleanup;
 	expect = r->hash;
 	if ((st = get_u64(r, &sum, "checksum")) != WFAD_OK)
