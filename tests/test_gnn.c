@@ -854,7 +854,7 @@ WFAD_TEST(gnn_gcn_classes_learns_fault_families)
 	wfad_collection_free(&c);
 }
 
-/* The host relation (gcnhost): each run's graph holds its DAG edges and, for the jobs of each
+/* The host relation (gcn; gcndag has the DAG alone): each run's graph holds its DAG edges and, for the jobs of each
  * worker host in DAG order, an edge to each of the next WFAD_GNN_HOST_WINDOW ones; S stays
  * symmetric with entries 1 / sqrt(deg_i deg_j). On the sample with the rich features (no host
  * pooling in the columns) the relation lifts gcn's test ROC-AUC. */
@@ -900,7 +900,7 @@ WFAD_TEST(gnn_host_relation_graph_and_gain)
 	wfad_gnn_graphs_free(&gs);
 	/* The gain. */
 	double auc[2];
-	const char *names[2] = {"gcn", "gcnhost"};
+	const char *names[2] = {"gcndag", "gcn"};
 	double *sc = malloc(te.js.n * sizeof(double));
 	for (int k = 0; k < 2; k++) {
 		const struct wfad_detector_ops *ops = wfad_detector_find(names[k]);
@@ -913,7 +913,7 @@ WFAD_TEST(gnn_host_relation_graph_and_gain)
 		auc[k] = wfad_metrics_roc_auc(sc, te.js.y, te.js.n);
 		ops->destroy(det);
 	}
-	printf("  rich features: gcn ROC-AUC %.3f, gcnhost %.3f\n", auc[0], auc[1]);
+	printf("  rich features: gcndag ROC-AUC %.3f, gcn (host relation) %.3f\n", auc[0], auc[1]);
 	CHECK(auc[1] > auc[0] + 0.01);
 	free(sc);
 	wfad_jobset_free(&tr);
@@ -928,12 +928,12 @@ WFAD_TEST(gnn_host_relation_graph_and_gain)
  * host pooling in the columns, some reasons of the flagged jobs of a faulty test run come from
  * other jobs of the same worker ("host." features), each reason has a positive contribution,
  * and they are sorted. */
-WFAD_TEST(gnn_gcnhost_explanations_name_host_mates)
+WFAD_TEST(gnn_gcn_explanations_name_host_mates)
 {
 	struct wfad_collection c = {0};
 	struct wfad_split sp = {0};
 	struct wfad_model m;
-	struct wfad_model_options mo = {.detector = "gcnhost",
+	struct wfad_model_options mo = {.detector = "gcn",
 					.features = WFAD_FEATURES_RICH,
 					.norm = WFAD_NORM_MINMAX,
 					.params = {.seed = 1, .threads = 1}};
@@ -962,7 +962,7 @@ WFAD_TEST(gnn_gcnhost_explanations_name_host_mates)
 				CHECK(r->contribution > 0);
 			}
 	}
-	printf("  gcnhost: %zu of %zu reasons from jobs of the same host\n", host, total);
+	printf("  gcn: %zu of %zu reasons from jobs of the same host\n", host, total);
 	CHECK(total > 0 && host > 0);
 	CHECK_INT(unsorted, 0);
 	free(which);

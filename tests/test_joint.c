@@ -168,8 +168,8 @@ WFAD_TEST(joint_eval_runs_classes_are_the_union)
 	if (!load_mini(&c))
 		return;
 	const struct wfad_dataset *const *ds = (const struct wfad_dataset *const *)c.items;
-	/* gnnrunhost: per-run graphs, built from the joint parts' runs */
-	const char *names[] = {"gnnrun", "gnnrunhost"};
+	/* gnnrun: per-run graphs, built from the joint parts' runs; gnnrundag: one per DAG */
+	const char *names[] = {"gnnrundag", "gnnrun"};
 	struct wfad_eval_options o = {
 		.detectors = names, .n_detectors = 2, .seeds = 2, .params = {.epochs = 5}};
 	struct wfad_run_eval_result res[2];

@@ -1,6 +1,7 @@
-/* Graph detectors on the workflow DAG: gcn (supervised node classifier GCN-GCN-MLP with the
- * job's own features skipped past the graph layers), gcnplain (the same without the skip) and
- * gcnae (graph autoencoder: GCN encoder, dense decoder, score = reconstruction error). */
+/* Graph detectors on the workflow: gcn (supervised node classifier GCN-GCN-MLP with the job's
+ * own features skipped past the graph layers, on each run's DAG plus a same-worker-host
+ * relation), gcndag (the same on the DAG alone), gcnplain (gcndag without the skip) and gcnae
+ * (graph autoencoder on the DAG: GCN encoder, dense decoder, score = reconstruction error). */
 #include <stdlib.h>
 
 #include "gnn_net.h"
@@ -8,10 +9,10 @@
 #define GCN_MAGIC 0x4e434757u   /* "WGCN" little-endian */
 #define GCNAE_MAGIC 0x41434757u /* "WGCA" */
 
-WFAD_DETECTOR_REGISTER(gcn);
+WFAD_DETECTOR_REGISTER(gcndag);
 WFAD_DETECTOR_REGISTER(gcnplain);
 WFAD_DETECTOR_REGISTER(gcnae);
-WFAD_DETECTOR_REGISTER(gcnhost);
+WFAD_DETECTOR_REGISTER(gcn);
 
 struct gcn {
 	struct wfad_detector base;
@@ -19,7 +20,7 @@ struct gcn {
 	uint32_t magic;
 	enum wfad_gnn_task task;
 	bool skip;
-	bool hosts; /* the graph also links jobs of one worker host (gcnhost) */
+	bool hosts; /* the graph also links jobs of one worker host (gcn) */
 	struct wfad_nnd_config cfg;
 	bool fitted;
 	struct wfad_gnn_net net;
@@ -27,7 +28,7 @@ struct gcn {
 
 /* Batches of 8 runs at lr 3e-3: four times the optimiser steps of the research's 32 runs at
  * 1e-3 reached higher validation AUC on every workflow (docs/gnn.md). */
-static const struct wfad_nnd_config gcn_defaults = {
+static const struct wfad_nnd_config gcndag_defaults = {
 	.hidden = 64,
 	.epochs = 100,
 	.batch = 8, /* runs */
@@ -37,10 +38,10 @@ static const struct wfad_nnd_config gcn_defaults = {
 	.dropout = 0.1f,
 };
 
-/* gcnhost trains longer: with patience 30 and up to 300 epochs every workflow gained (5 seeds,
- * context features: 1000genome 0.940 -> 0.949, montage 0.876 -> 0.912, predict_future_sales
- * 0.989 -> 0.997) for three to five times the training time. */
-static const struct wfad_nnd_config gcnhost_defaults = {
+/* gcn (with the host relation) trains longer: with patience 30 and up to 300 epochs every
+ * workflow gained (5 seeds, context features: 1000genome 0.940 -> 0.949, montage 0.876 ->
+ * 0.912, predict_future_sales 0.989 -> 0.997) for three to five times the training time. */
+static const struct wfad_nnd_config gcn_defaults = {
 	.hidden = 64,
 	.epochs = 300,
 	.batch = 8, /* runs */
@@ -68,8 +69,8 @@ static enum wfad_status create_kind(const struct wfad_detector_params *p,
 		return WFAD_ENOMEM;
 	bool ae = ops == &wfad_detector_gcnae;
 	const struct wfad_nnd_config *def = ae                              ? &gcnae_defaults
-					    : ops == &wfad_detector_gcnhost ? &gcnhost_defaults
-									    : &gcn_defaults;
+					    : ops == &wfad_detector_gcn ? &gcn_defaults
+									: &gcndag_defaults;
 	enum wfad_status st = wfad_nnd_config(p, def, &m->cfg);
 	if (st != WFAD_OK) {
 		free(m);
@@ -79,15 +80,15 @@ static enum wfad_status create_kind(const struct wfad_detector_params *p,
 	m->name = ops->name;
 	m->magic = ae ? GCNAE_MAGIC : GCN_MAGIC;
 	m->task = ae ? WFAD_GNN_NODE_MSE : p->classes ? WFAD_GNN_NODE_XENT : WFAD_GNN_NODE_BCE;
-	m->skip = ops == &wfad_detector_gcn || ops == &wfad_detector_gcnhost;
-	m->hosts = ops == &wfad_detector_gcnhost;
+	m->skip = ops == &wfad_detector_gcndag || ops == &wfad_detector_gcn;
+	m->hosts = ops == &wfad_detector_gcn;
 	*out = &m->base;
 	return WFAD_OK;
 }
 
-static enum wfad_status gcn_create(const struct wfad_detector_params *p, struct wfad_detector **out)
+static enum wfad_status gcndag_create(const struct wfad_detector_params *p, struct wfad_detector **out)
 {
-	return create_kind(p, &wfad_detector_gcn, out);
+	return create_kind(p, &wfad_detector_gcndag, out);
 }
 
 static enum wfad_status gcnplain_create(const struct wfad_detector_params *p,
@@ -96,10 +97,10 @@ static enum wfad_status gcnplain_create(const struct wfad_detector_params *p,
 	return create_kind(p, &wfad_detector_gcnplain, out);
 }
 
-static enum wfad_status gcnhost_create(const struct wfad_detector_params *p,
+static enum wfad_status gcn_create(const struct wfad_detector_params *p,
 				       struct wfad_detector **out)
 {
-	return create_kind(p, &wfad_detector_gcnhost, out);
+	return create_kind(p, &wfad_detector_gcn, out);
 }
 
 static enum wfad_status gcnae_create(const struct wfad_detector_params *p,
@@ -343,10 +344,10 @@ static enum wfad_status load_kind(const struct wfad_detector_params *p,
 	return WFAD_OK;
 }
 
-static enum wfad_status gcn_load(const struct wfad_detector_params *p, FILE *f,
+static enum wfad_status gcndag_load(const struct wfad_detector_params *p, FILE *f,
 				 struct wfad_detector **out, struct wfad_error *err)
 {
-	return load_kind(p, &wfad_detector_gcn, f, out, err);
+	return load_kind(p, &wfad_detector_gcndag, f, out, err);
 }
 
 static enum wfad_status gcnplain_load(const struct wfad_detector_params *p, FILE *f,
@@ -355,10 +356,10 @@ static enum wfad_status gcnplain_load(const struct wfad_detector_params *p, FILE
 	return load_kind(p, &wfad_detector_gcnplain, f, out, err);
 }
 
-static enum wfad_status gcnhost_load(const struct wfad_detector_params *p, FILE *f,
+static enum wfad_status gcn_load(const struct wfad_detector_params *p, FILE *f,
 				     struct wfad_detector **out, struct wfad_error *err)
 {
-	return load_kind(p, &wfad_detector_gcnhost, f, out, err);
+	return load_kind(p, &wfad_detector_gcn, f, out, err);
 }
 
 static enum wfad_status gcnae_load(const struct wfad_detector_params *p, FILE *f,
@@ -367,17 +368,17 @@ static enum wfad_status gcnae_load(const struct wfad_detector_params *p, FILE *f
 	return load_kind(p, &wfad_detector_gcnae, f, out, err);
 }
 
-const struct wfad_detector_ops wfad_detector_gcn = {
-	.name = "gcn",
-	.summary = "supervised GCN node classifier (2 GCN layers of 64 on the run's DAG, the job's "
-		   "features skipped to an MLP head, weighted BCE, AdamW): P(anomalous)",
+const struct wfad_detector_ops wfad_detector_gcndag = {
+	.name = "gcndag",
+	.summary = "gcn on the run's DAG alone (no host relation; trains as the research's GCN: "
+		   "patience 10, 100 epochs)",
 	.flags = WFAD_DETECTOR_SUPERVISED | WFAD_DETECTOR_PROBABILITY | WFAD_DETECTOR_GRAPH |
 		 WFAD_DETECTOR_CONTEXT,
-	.create = gcn_create,
+	.create = gcndag_create,
 	.fit = gcn_fit,
 	.score = gcn_score,
 	.save = gcn_save,
-	.load = gcn_load,
+	.load = gcndag_load,
 	.destroy = gcn_destroy,
 	.update = gcn_update,
 	.gradient = gcn_gradient,
@@ -386,7 +387,7 @@ const struct wfad_detector_ops wfad_detector_gcn = {
 
 const struct wfad_detector_ops wfad_detector_gcnplain = {
 	.name = "gcnplain",
-	.summary = "gcn without the skip connection (GCN-GCN-MLP as in the research baseline)",
+	.summary = "gcndag without the skip connection (GCN-GCN-MLP as in the research baseline)",
 	.flags = WFAD_DETECTOR_SUPERVISED | WFAD_DETECTOR_PROBABILITY | WFAD_DETECTOR_GRAPH |
 		 WFAD_DETECTOR_CONTEXT,
 	.create = gcnplain_create,
@@ -414,17 +415,18 @@ const struct wfad_detector_ops wfad_detector_gcnae = {
 	.update = gcn_update,
 };
 
-const struct wfad_detector_ops wfad_detector_gcnhost = {
-	.name = "gcnhost",
-	.summary = "gcn on each run's DAG plus a same-worker-host relation (each job linked to "
-		   "the next 8 jobs of its host); trains longer (patience 30, 300 epochs)",
+const struct wfad_detector_ops wfad_detector_gcn = {
+	.name = "gcn",
+	.summary = "supervised GCN node classifier (2 GCN layers of 64 over each run's DAG plus a "
+		   "same-worker-host relation, each job linked to the next 8 jobs of its host; the "
+		   "job's features skipped to an MLP head, weighted BCE, AdamW): P(anomalous)",
 	.flags = WFAD_DETECTOR_SUPERVISED | WFAD_DETECTOR_PROBABILITY | WFAD_DETECTOR_GRAPH |
 		 WFAD_DETECTOR_CONTEXT,
-	.create = gcnhost_create,
+	.create = gcn_create,
 	.fit = gcn_fit,
 	.score = gcn_score,
 	.save = gcn_save,
-	.load = gcnhost_load,
+	.load = gcn_load,
 	.destroy = gcn_destroy,
 	.update = gcn_update,
 	.gradient = gcn_gradient,

@@ -891,7 +891,7 @@ static enum wfad_status host_graph(struct wfad_nn_graph *g, const struct wfad_da
 				   size_t run)
 {
 	const struct wfad_dag *dag = &ds->dag;
-	const struct wfad_job *jobs = ds->runs[run].jobs;
+	const struct wfad_job *jobs = run < ds->n_runs ? ds->runs[run].jobs : NULL;
 	size_t n = dag->n_nodes, m = 0, W = WFAD_GNN_HOST_WINDOW;
 	struct host_node *hn = malloc((n + 1) * sizeof(*hn));
 	uint32_t *pc = calloc(n + 1, sizeof(uint32_t)), *cc = calloc(n + 1, sizeof(uint32_t));
@@ -899,7 +899,7 @@ static enum wfad_status host_graph(struct wfad_nn_graph *g, const struct wfad_da
 	enum wfad_status st = WFAD_ENOMEM;
 	if (!hn || !pc || !cc)
 		goto cleanup;
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; jobs && i < n; i++)
 		if (jobs[i].host != WFAD_NO_ID)
 			hn[m++] = (struct host_node){jobs[i].host, i};
 	qsort(hn, m, sizeof(*hn), host_node_cmp);
@@ -990,7 +990,8 @@ enum wfad_status wfad_gnn_graphs_build(struct wfad_gnn_graphs *out, const struct
 							dag->parent_idx)) != WFAD_OK)
 			goto fail;
 		for (size_t r = 0; r < parts[p].n_runs && k < js->n_runs; r++, k++) {
-			if (hosts && (st = host_graph(&gs.dag[k], ds, parts[p].runs[r])) != WFAD_OK)
+			size_t run = parts[p].runs ? parts[p].runs[r] : SIZE_MAX;
+			if (hosts && (st = host_graph(&gs.dag[k], ds, run)) != WFAD_OK)
 				goto fail;
 			gs.g[k] = hosts ? &gs.dag[k] : &gs.dag[p];
 			gs.row0[k + 1] = gs.row0[k] + dag->n_nodes;

@@ -52,7 +52,8 @@ struct wfad_gnn_graphs {
 };
 /* Checks that js is whole runs of DAGs with nodes (name prefixes errors), then builds.
  * hosts: each run gets its own graph, the DAG plus a "same worker host" relation: in each
- * host's jobs taken in DAG order, an edge to each of the next WFAD_GNN_HOST_WINDOW ones. */
+ * host's jobs taken in DAG order, an edge to each of the next WFAD_GNN_HOST_WINDOW ones (a run
+ * without a trace in its dataset -- rows built by hand, js->runs NULL -- gets the DAG alone). */
 #define WFAD_GNN_HOST_WINDOW 8
 enum wfad_status wfad_gnn_graphs_build(struct wfad_gnn_graphs *out, const struct wfad_jobset *js,
 				       bool hosts, const char *name, struct wfad_error *err);

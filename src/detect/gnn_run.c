@@ -1,5 +1,6 @@
-/* Run-level gnnrun: two GCN layers over the run's DAG on per-job context features (fitted on
- * the training runs, standardised), mean + max pooling per run, an MLP head to the run label;
+/* Run-level gnnrun: two GCN layers over the run's DAG plus a same-worker-host relation
+ * (gnnrundag: the DAG alone) on per-job context features (fitted on the training runs,
+ * standardised), mean + max pooling per run, an MLP head to the run label;
  * class-weighted softmax cross-entropy, AdamW, early stopping on the validation runs. */
 #include <math.h>
 #include <stdlib.h>
@@ -9,8 +10,8 @@
 #include "wfad/eval.h"
 #include "wfad/runlevel.h"
 
+WFAD_RUN_CLASSIFIER_REGISTER(gnnrundag);
 WFAD_RUN_CLASSIFIER_REGISTER(gnnrun);
-WFAD_RUN_CLASSIFIER_REGISTER(gnnrunhost);
 
 /* One featurizer per workflow it was fitted on (a joint task has several). */
 struct gnn_run {
@@ -21,7 +22,7 @@ struct gnn_run {
 	char **names;
 	size_t n_fz;
 	struct wfad_gnn_net net;
-	bool hosts; /* each run's graph also links the jobs of one worker host (gnnrunhost) */
+	bool hosts; /* each run's graph also links the jobs of one worker host (gnnrun; not gnnrundag) */
 	bool fitted;
 };
 
@@ -48,7 +49,7 @@ static enum wfad_status create_kind(const struct wfad_detector_params *p,
 		return st;
 	}
 	m->base.ops = ops;
-	m->hosts = ops == &wfad_run_classifier_gnnrunhost;
+	m->hosts = ops == &wfad_run_classifier_gnnrun;
 	*out = &m->base;
 	return WFAD_OK;
 }
@@ -59,10 +60,10 @@ static enum wfad_status create(const struct wfad_detector_params *p,
 	return create_kind(p, &wfad_run_classifier_gnnrun, out);
 }
 
-static enum wfad_status create_host(const struct wfad_detector_params *p,
-				    struct wfad_run_classifier **out)
+static enum wfad_status create_dag(const struct wfad_detector_params *p,
+				   struct wfad_run_classifier **out)
 {
-	return create_kind(p, &wfad_run_classifier_gnnrunhost, out);
+	return create_kind(p, &wfad_run_classifier_gnnrundag, out);
 }
 
 static void free_featurizers(struct gnn_run *m)
@@ -254,22 +255,22 @@ static enum wfad_status predict(const struct wfad_run_classifier *c,
 	return st;
 }
 
-const struct wfad_run_classifier_ops wfad_run_classifier_gnnrun = {
-	.name = "gnnrun",
-	.summary = "GCN over the run's DAG on per-job context features, mean+max pooled, MLP head "
-		   "(class-weighted softmax CE, AdamW, early stopping)",
-	.create = create,
+const struct wfad_run_classifier_ops wfad_run_classifier_gnnrundag = {
+	.name = "gnnrundag",
+	.summary = "gnnrun over the run's DAG alone (no host relation)",
+	.create = create_dag,
 	.fit = fit,
 	.predict = predict,
 	.destroy = destroy,
 	.flags = WFAD_RUN_CLASSIFIER_JOINT,
 };
 
-const struct wfad_run_classifier_ops wfad_run_classifier_gnnrunhost = {
-	.name = "gnnrunhost",
-	.summary = "gnnrun over each run's DAG plus a same-worker-host relation (each job linked "
-		   "to the next 8 jobs of its host)",
-	.create = create_host,
+const struct wfad_run_classifier_ops wfad_run_classifier_gnnrun = {
+	.name = "gnnrun",
+	.summary = "GCN over each run's DAG plus a same-worker-host relation (each job linked to "
+		   "the next 8 jobs of its host) on per-job context features, mean+max pooled, MLP "
+		   "head (class-weighted softmax CE, AdamW, early stopping)",
+	.create = create,
 	.fit = fit,
 	.predict = predict,
 	.destroy = destroy,
