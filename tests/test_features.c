@@ -1028,27 +1028,41 @@ static void put_le_f64(unsigned char **p, double v)
 	put_le(p, u, 8);
 }
 
-WFAD_TEST(features_load_version1_blob)
+/* A blob as older versions wrote it (layout in docs/features.md), one transformation "proc":
+ * version 1 has no log statistics, version 2 six per transformation (before utime). */
+static size_t legacy_blob(unsigned char *blob, uint32_t version, uint32_t set, uint32_t n_cols)
 {
-	unsigned char blob[1024], *p = blob;
+	unsigned char *p = blob;
 	memcpy(p, "WFADFEAT", 8);
 	p += 8;
-	put_le(&p, 1, 4);  /* version */
-	put_le(&p, 1, 4);  /* rich */
-	put_le(&p, 0, 4);  /* norm none */
-	put_le(&p, 46, 4); /* columns */
-	put_le(&p, 1, 4);  /* transformations */
-	for (int c = 0; c < 46; c++)
+	put_le(&p, version, 4);
+	put_le(&p, set, 4);
+	put_le(&p, 0, 4); /* norm none */
+	put_le(&p, n_cols, 4);
+	put_le(&p, 1, 4); /* transformations */
+	if (version >= 2)
+		put_le(&p, 6, 4); /* log statistics */
+	for (uint32_t c = 0; c < n_cols; c++)
 		put_le_f64(&p, 0.0);
-	for (int c = 0; c < 46; c++)
+	for (uint32_t c = 0; c < n_cols; c++)
 		put_le_f64(&p, 1.0);
 	put_le(&p, 4, 4);
 	memcpy(p, "proc", 4);
 	p += 4;
 	put_le_f64(&p, 30.0);
 	put_le_f64(&p, 2.5);
+	for (int k = 0; version >= 2 && k < 6; k++) {
+		put_le_f64(&p, 1.0 + k); /* log median */
+		put_le_f64(&p, 0.5);     /* log MAD */
+	}
 	put_le(&p, fnv1a64(blob, (size_t)(p - blob)), 8);
-	size_t len = (size_t)(p - blob), used = 0;
+	return (size_t)(p - blob);
+}
+
+WFAD_TEST(features_load_version1_blob)
+{
+	unsigned char blob[1024], *p;
+	size_t len = legacy_blob(blob, 1, WFAD_FEATURES_RICH, 46), used = 0;
 
 	struct wfad_featurizer fz;
 	wfad_featurizer_init(&fz);
@@ -1094,41 +1108,12 @@ WFAD_TEST(features_load_version1_blob)
 	wfad_dataset_free(&ds);
 }
 
-/* A version 2 blob (6 log statistics per transformation, before the utime delay): a rich one
- * loads with the utime statistics missing; a context one (91 columns) is refused with a
- * message that says to retrain. */
-static size_t version2_blob(unsigned char *blob, uint32_t set, uint32_t n_cols)
-{
-	unsigned char *p = blob;
-	memcpy(p, "WFADFEAT", 8);
-	p += 8;
-	put_le(&p, 2, 4); /* version */
-	put_le(&p, set, 4);
-	put_le(&p, 0, 4); /* norm none */
-	put_le(&p, n_cols, 4);
-	put_le(&p, 1, 4); /* transformations */
-	put_le(&p, 6, 4); /* log statistics */
-	for (uint32_t c = 0; c < n_cols; c++)
-		put_le_f64(&p, 0.0);
-	for (uint32_t c = 0; c < n_cols; c++)
-		put_le_f64(&p, 1.0);
-	put_le(&p, 4, 4);
-	memcpy(p, "proc", 4);
-	p += 4;
-	put_le_f64(&p, 30.0);
-	put_le_f64(&p, 2.5);
-	for (int k = 0; k < 6; k++) {
-		put_le_f64(&p, 1.0 + k); /* log median */
-		put_le_f64(&p, 0.5);     /* log MAD */
-	}
-	put_le(&p, fnv1a64(blob, (size_t)(p - blob)), 8);
-	return (size_t)(p - blob);
-}
-
+/* A version 2 rich blob loads with the utime statistics missing; a version 2 context one (91
+ * columns) is refused with a message that says to retrain. */
 WFAD_TEST(features_load_version2_blob)
 {
 	unsigned char blob[4096];
-	size_t len = version2_blob(blob, WFAD_FEATURES_RICH, 46), used = 0;
+	size_t len = legacy_blob(blob, 2, WFAD_FEATURES_RICH, 46), used = 0;
 	struct wfad_featurizer fz;
 	wfad_featurizer_init(&fz);
 	struct wfad_error err = {0};
@@ -1140,7 +1125,7 @@ WFAD_TEST(features_load_version2_blob)
 	CHECK(wfad_features_transformation_log_stats(&fz, "proc", WFAD_CTX_UTIME, &med, &mad));
 	CHECK(isnan(med) && isnan(mad));
 
-	len = version2_blob(blob, WFAD_FEATURES_CONTEXT, 91);
+	len = legacy_blob(blob, 2, WFAD_FEATURES_CONTEXT, 91);
 	wfad_error_clear(&err);
 	CHECK_INT(wfad_features_load_buffer(&fz, blob, len, NULL, &err), WFAD_EFORMAT);
 	CHECK(strstr(err.message, "retrain") != NULL);

@@ -854,10 +854,10 @@ WFAD_TEST(gnn_gcn_classes_learns_fault_families)
 	wfad_collection_free(&c);
 }
 
-/* The host relation (gcn; gcndag has the DAG alone): each run's graph holds its DAG edges and, for the jobs of each
- * worker host in DAG order, an edge to each of the next WFAD_GNN_HOST_WINDOW ones; S stays
- * symmetric with entries 1 / sqrt(deg_i deg_j). On the sample with the rich features (no host
- * pooling in the columns) the relation lifts gcn's test ROC-AUC. */
+/* The host relation (gcn; gcndag has the DAG alone): each run's graph holds its DAG edges and, for
+ * the jobs of each worker host in DAG order, an edge to each of the next WFAD_GNN_HOST_WINDOW ones;
+ * S stays symmetric with entries 1 / sqrt(deg_i deg_j). On the sample with the rich features (no
+ * host pooling in the columns) the relation lifts gcn's test ROC-AUC. */
 WFAD_TEST(gnn_host_relation_graph_and_gain)
 {
 	struct wfad_collection c = {0};

@@ -68,7 +68,7 @@ static enum wfad_status create_kind(const struct wfad_detector_params *p,
 	if (!m)
 		return WFAD_ENOMEM;
 	bool ae = ops == &wfad_detector_gcnae;
-	const struct wfad_nnd_config *def = ae                              ? &gcnae_defaults
+	const struct wfad_nnd_config *def = ae                          ? &gcnae_defaults
 					    : ops == &wfad_detector_gcn ? &gcn_defaults
 									: &gcndag_defaults;
 	enum wfad_status st = wfad_nnd_config(p, def, &m->cfg);
@@ -86,7 +86,8 @@ static enum wfad_status create_kind(const struct wfad_detector_params *p,
 	return WFAD_OK;
 }
 
-static enum wfad_status gcndag_create(const struct wfad_detector_params *p, struct wfad_detector **out)
+static enum wfad_status gcndag_create(const struct wfad_detector_params *p,
+				      struct wfad_detector **out)
 {
 	return create_kind(p, &wfad_detector_gcndag, out);
 }
@@ -97,8 +98,7 @@ static enum wfad_status gcnplain_create(const struct wfad_detector_params *p,
 	return create_kind(p, &wfad_detector_gcnplain, out);
 }
 
-static enum wfad_status gcn_create(const struct wfad_detector_params *p,
-				       struct wfad_detector **out)
+static enum wfad_status gcn_create(const struct wfad_detector_params *p, struct wfad_detector **out)
 {
 	return create_kind(p, &wfad_detector_gcn, out);
 }
@@ -345,7 +345,7 @@ static enum wfad_status load_kind(const struct wfad_detector_params *p,
 }
 
 static enum wfad_status gcndag_load(const struct wfad_detector_params *p, FILE *f,
-				 struct wfad_detector **out, struct wfad_error *err)
+				    struct wfad_detector **out, struct wfad_error *err)
 {
 	return load_kind(p, &wfad_detector_gcndag, f, out, err);
 }
@@ -357,7 +357,7 @@ static enum wfad_status gcnplain_load(const struct wfad_detector_params *p, FILE
 }
 
 static enum wfad_status gcn_load(const struct wfad_detector_params *p, FILE *f,
-				     struct wfad_detector **out, struct wfad_error *err)
+				 struct wfad_detector **out, struct wfad_error *err)
 {
 	return load_kind(p, &wfad_detector_gcn, f, out, err);
 }

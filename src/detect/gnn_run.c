@@ -22,7 +22,8 @@ struct gnn_run {
 	char **names;
 	size_t n_fz;
 	struct wfad_gnn_net net;
-	bool hosts; /* each run's graph also links the jobs of one worker host (gnnrun; not gnnrundag) */
+	bool hosts; /* each run's graph also links the jobs of one worker host (gnnrun; not
+		       gnnrundag) */
 	bool fitted;
 };
 
