@@ -12,7 +12,7 @@ for w in $workflows; do
 	"$bin" eval "$root" -w "$w" -d zscore,zscore_max,hostz --seeds 5
 	"$bin" eval "$root" -w "$w" -d hbos,iforest,knn,lof,ae,mlp,gbdt --features rich --seeds 5 | tail -n +2
 	"$bin" eval "$root" -w "$w" -d hbos,iforest,knn,lof,ae,mlp,gbdt,gcn,gcnae --features context --seeds 5
-	"$bin" eval "$root" -w "$w" -d gbdt,gnnrun,ganttcnn --task run --seeds 5
+	"$bin" eval "$root" -w "$w" -d gnnrun,ganttcnn,gbdt --task run --seeds 5
 	echo '```'
 	echo
 done

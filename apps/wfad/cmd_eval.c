@@ -300,10 +300,11 @@ int cmd_eval(int argc, char **argv)
 		}
 	}
 	/* Without --features each detector gets its own default: names[] regrouped so that the
-	 * detectors of one feature set are adjacent (rich first), one evaluation per group. */
+	 * detectors of one feature set are adjacent (rich first), one evaluation per group. Run
+	 * classifiers build their own features and keep their order. */
 	enum wfad_feature_set fs[32];
 	for (size_t k = 0; k < o.n_detectors; k++)
-		fs[k] = features ? o.features : cli_default_features(names[k]);
+		fs[k] = features || run_task ? o.features : cli_default_features(names[k]);
 	for (size_t k = 1; k < o.n_detectors; k++)
 		for (size_t j = k; j > 0 && fs[j - 1] > fs[j]; j--) {
 			enum wfad_feature_set tf = fs[j];
