@@ -122,7 +122,7 @@ static int run_entry(const struct entry *e, const struct sets *s, unsigned threa
  * none of the dropped prefixes (missing_ctx_* indicators follow their values). */
 struct ablation {
 	const char *label;
-	const char *drop[6];
+	const char *drop[8];
 };
 
 static const struct ablation ablations[] = {
@@ -133,13 +133,16 @@ static const struct ablation ablations[] = {
 	 {"ctx_rel_", "ctx_host_jobs", "ctx_host_evidence", "missing_ctx_host_evidence"}},
 	{"+ z, rel, host mean/max/rel",
 	 {"ctx_host_jobs", "ctx_host_evidence", "missing_ctx_host_evidence"}},
+	{"all but the utime delay",
+	 {"ctx_z_utime", "ctx_rel_utime", "ctx_host_mean_utime", "ctx_host_max_utime",
+	  "ctx_host_rel_utime", "missing_ctx_utime", "missing_ctx_host_utime"}},
 	{"all context columns", {NULL}},
 };
 enum { N_ABLATIONS = sizeof(ablations) / sizeof(ablations[0]) };
 
 static bool keep_column(const struct ablation *a, const char *name)
 {
-	for (int k = 0; k < 6 && a->drop[k]; k++)
+	for (size_t k = 0; k < sizeof(a->drop) / sizeof(a->drop[0]) && a->drop[k]; k++)
 		if (strncmp(name, a->drop[k], strlen(a->drop[k])) == 0)
 			return false;
 	return true;
