@@ -2,7 +2,8 @@
 # Reproduces the graph-model tables of docs/results.md, 5 seeds each: per workflow gcn (DAG +
 # same-host relation), gcndag (the DAG alone), gcnplain and gcnae on the context features, gcn
 # --classes, gcn and gcndag on the rich features, gcn trained as briefly as gcndag, gnnrun and
-# gnnrundag at run level; then every workflow trained together (--workflow all).
+# gnnrundag at run level; then every workflow trained together (--workflow all), and gcnae
+# fitted on the normal runs only.
 # Usage: scripts/results-graph.sh [FLOWBENCH_ROOT] > out.txt
 set -eu
 root=${1:-../shared/data/flowbench}
@@ -18,3 +19,8 @@ for w in $workflows; do
 done
 "$bin" eval "$root" -w all -d gcn,gcndag,mlp,gbdt --features context --seeds 5
 "$bin" eval "$root" -w all -d gnnrun,gnnrundag,gbdt --task run --seeds 5
+# gcnae fitted on the normal training runs only (one line per workflow)
+for w in $workflows; do
+	echo "$w"
+	"$bin" eval "$root" -w "$w" -d gcnae --fit-on normal --seeds 5 | tail -n 1
+done
