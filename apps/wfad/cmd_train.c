@@ -99,10 +99,12 @@ int cmd_train(int argc, char **argv)
 		goto fail;
 	if (mo.params.progress)
 		fputs("\r\033[K", stderr);
+	bool raw = wfad_detector_find(detector)->flags & WFAD_DETECTOR_RAW_TRACE;
 	fprintf(stderr,
-		"wfad: trained %s on %s: %zu training runs (%zu jobs fitted), %zu validation "
-		"runs; threshold %.6g (%s); wrote %s\n",
-		detector, ds->workflow, sp.n_train, m.n_train_jobs, sp.n_valid, m.threshold,
+		"wfad: trained %s on %s (%s%s): %zu training runs (%zu jobs fitted), %zu "
+		"validation runs; threshold %.6g (%s); wrote %s\n",
+		detector, ds->workflow, raw ? "the raw trace" : wfad_feature_set_name(mo.features),
+		raw ? "" : " features", sp.n_train, m.n_train_jobs, sp.n_valid, m.threshold,
 		m.rule == WFAD_THRESHOLD_MAX_F1 ? "max F1 on validation"
 						: "99th percentile of normal jobs",
 		output);
