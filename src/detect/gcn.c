@@ -6,7 +6,8 @@
 
 #include "gnn_net.h"
 
-#define GCN_MAGIC 0x4e434757u   /* "WGCN" little-endian */
+#define GCN_MAGIC 0x4e434757u   /* "WGCN" little-endian: gcndag, gcnplain */
+#define GCNH_MAGIC 0x48434757u  /* "WGCH": gcn (DAG + host relation) */
 #define GCNAE_MAGIC 0x41434757u /* "WGCA" */
 
 WFAD_DETECTOR_REGISTER(gcndag);
@@ -78,7 +79,9 @@ static enum wfad_status create_kind(const struct wfad_detector_params *p,
 	}
 	m->base.ops = ops;
 	m->name = ops->name;
-	m->magic = ae ? GCNAE_MAGIC : GCN_MAGIC;
+	/* gcn's weights were trained on other graphs than gcndag's: a file of one (or a DAG-only
+	 * gcn of an earlier wfad) must not load as the other. */
+	m->magic = ae ? GCNAE_MAGIC : ops == &wfad_detector_gcn ? GCNH_MAGIC : GCN_MAGIC;
 	m->task = ae ? WFAD_GNN_NODE_MSE : p->classes ? WFAD_GNN_NODE_XENT : WFAD_GNN_NODE_BCE;
 	m->skip = ops == &wfad_detector_gcndag || ops == &wfad_detector_gcn;
 	m->hosts = ops == &wfad_detector_gcn;

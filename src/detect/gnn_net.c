@@ -1039,8 +1039,10 @@ enum wfad_status wfad_gnn_load(struct wfad_gnn_net *net, const char *name, uint3
 	if (!wfad_io_read_u32(f, &got) || !wfad_io_read_u32(f, &version))
 		goto truncated;
 	if (got != magic)
-		return wfad_error_set(err, WFAD_EFORMAT, "", 0, 0, "not a %s model (bad magic)",
-				      name);
+		return wfad_error_set(err, WFAD_EFORMAT, "", 0, 0,
+				      "not a %s model (bad magic: another model, or one written by "
+				      "an earlier wfad whose %s differed; retrain it)",
+				      name, name);
 	if (version != GNN_VERSION)
 		return wfad_error_set(err, WFAD_EFORMAT, "", 0, 0,
 				      "%s model version %u is not supported", name, version);
