@@ -139,6 +139,8 @@ static enum wfad_status add_workflow_columns(const struct gnn_run *m,
 		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "gnnrun: out of memory");
 	for (size_t p = 0; p < out->js.n_parts; p++) {
 		size_t k = (size_t)(featurizer_for(m, parts[p].ds) - m->fz);
+		out->parts[p].x = x + row * D; /* the parts view the new matrix too */
+		out->parts[p].d = D;
 		for (size_t i = 0; i < out->parts[p].n; i++, row++) {
 			memcpy(x + row * D, out->js.x + row * d, d * sizeof(float));
 			x[row * D + d + k] = 1.0f;
