@@ -169,6 +169,12 @@ WFAD_TEST(dag_csr_topology)
 	for (uint32_t v = 0; v < 5; v++)
 		for (uint32_t k = ds.dag.child_ptr[v]; k < ds.dag.child_ptr[v + 1]; k++)
 			CHECK(pos[v] < pos[ds.dag.child_idx[k]]);
+	/* how nodes relate: b is a's child, a is b's parent, a and d are not adjacent */
+	CHECK_INT(wfad_dag_relation(&ds.dag, 0, 1), WFAD_DAG_CHILD);
+	CHECK_INT(wfad_dag_relation(&ds.dag, 1, 0), WFAD_DAG_PARENT);
+	CHECK_INT(wfad_dag_relation(&ds.dag, 3, 4), WFAD_DAG_PARENT);
+	CHECK_INT(wfad_dag_relation(&ds.dag, 0, 3), WFAD_DAG_NONE);
+	CHECK_INT(wfad_dag_relation(&ds.dag, 0, 0), WFAD_DAG_NONE);
 	wfad_dataset_free(&ds);
 }
 

@@ -149,6 +149,11 @@ enum wfad_status wfad_dag_build(struct wfad_dataset *ds, const uint32_t *parents
 				const uint32_t *children, size_t n_edges, const char *source,
 				struct wfad_error *err);
 
+/* How node `other` stands to `node` in the DAG: one of its parents, one of its children, or
+ * neither (parents are looked at first). */
+enum wfad_dag_relation { WFAD_DAG_NONE, WFAD_DAG_PARENT, WFAD_DAG_CHILD };
+enum wfad_dag_relation wfad_dag_relation(const struct wfad_dag *dag, uint32_t node, uint32_t other);
+
 /* Adds a run with n_nodes jobs, every field NaN and ids WFAD_NO_ID; *out points into ds. The
  * pointer stays valid until the next wfad_dataset_add_run. */
 enum wfad_status wfad_dataset_add_run(struct wfad_dataset *ds, const char *id, const char *label,

@@ -160,15 +160,13 @@ static bool uses_gradient(const struct wfad_model *m)
  * the same worker host, or another job. */
 static const char *relation(const struct wfad_dataset *ds, size_t run, size_t node, size_t row)
 {
-	const struct wfad_dag *dag = &ds->dag;
 	if (row == node)
 		return NULL;
-	for (uint32_t e = dag->parent_ptr[node]; e < dag->parent_ptr[node + 1]; e++)
-		if (dag->parent_idx[e] == row)
-			return "parent";
-	for (uint32_t e = dag->child_ptr[node]; e < dag->child_ptr[node + 1]; e++)
-		if (dag->child_idx[e] == row)
-			return "child";
+	switch (wfad_dag_relation(&ds->dag, (uint32_t)node, (uint32_t)row)) {
+	case WFAD_DAG_PARENT: return "parent";
+	case WFAD_DAG_CHILD: return "child";
+	case WFAD_DAG_NONE: break;
+	}
 	const struct wfad_job *jobs = ds->runs[run].jobs;
 	if (jobs[row].host != WFAD_NO_ID && jobs[row].host == jobs[node].host)
 		return "same host";

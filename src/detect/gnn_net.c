@@ -859,18 +859,6 @@ void wfad_gnn_graphs_free(struct wfad_gnn_graphs *gs)
 	*gs = (struct wfad_gnn_graphs){0};
 }
 
-/* Whether j is a DAG parent or child of i. */
-static bool dag_adjacent(const struct wfad_dag *dag, uint32_t i, uint32_t j)
-{
-	for (uint32_t e = dag->parent_ptr[i]; e < dag->parent_ptr[i + 1]; e++)
-		if (dag->parent_idx[e] == j)
-			return true;
-	for (uint32_t e = dag->child_ptr[i]; e < dag->child_ptr[i + 1]; e++)
-		if (dag->child_idx[e] == j)
-			return true;
-	return false;
-}
-
 struct host_node {
 	uint32_t host, node;
 };
@@ -938,7 +926,7 @@ static enum wfad_status host_graph(struct wfad_nn_graph *g, const struct wfad_da
 			for (size_t b = a + 1; b < m && b <= a + W && hn[b].host == hn[a].host;
 			     b++) {
 				uint32_t lo = hn[a].node, hi = hn[b].node;
-				if (dag_adjacent(dag, lo, hi))
+				if (wfad_dag_relation(dag, lo, hi) != WFAD_DAG_NONE)
 					continue;
 				if (fill) {
 					ci[cp[lo] + cc[lo]] = hi;

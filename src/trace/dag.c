@@ -1,4 +1,5 @@
-/* The workflow DAG in CSR form: build from an edge list, topological order, levels. */
+/* The workflow DAG in CSR form: build from an edge list, topological order, levels, and how
+ * two nodes relate. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,4 +126,15 @@ cleanup:
 	free(e);
 	free(indeg);
 	return st;
+}
+
+enum wfad_dag_relation wfad_dag_relation(const struct wfad_dag *dag, uint32_t node, uint32_t other)
+{
+	for (uint32_t e = dag->parent_ptr[node]; e < dag->parent_ptr[node + 1]; e++)
+		if (dag->parent_idx[e] == other)
+			return WFAD_DAG_PARENT;
+	for (uint32_t e = dag->child_ptr[node]; e < dag->child_ptr[node + 1]; e++)
+		if (dag->child_idx[e] == other)
+			return WFAD_DAG_CHILD;
+	return WFAD_DAG_NONE;
 }
