@@ -414,8 +414,6 @@ static enum wfad_status diverged(const char *name, struct wfad_error *err, int e
 			      name, epoch, what, isnan(value) ? "NaN" : "infinite");
 }
 
-/* The training loop: `epochs` epochs from the current weights (init: fresh ones from seed),
- * shuffles and dropout drawn from seed. */
 /* ---- one training step, sharded ----------------------------------------------------------- */
 
 /* A batch is cut into shards of GNN_SHARD graphs, a partition that depends on the batch only;
@@ -810,8 +808,9 @@ enum wfad_status wfad_gnn_input_gradient(const struct wfad_gnn_net *net,
 	struct gnn_act a = {0};
 	struct gnn_batch bt = {0};
 	float *dout = wfad_nn_alloc_floats(g->n * net->out);
+	double *p = malloc(net->out * sizeof(double));
 	if (st == WFAD_OK &&
-	    (act_alloc(&a, &tmp, 1, g->n) != WFAD_OK || !batch_alloc(&bt, 1) || !dout))
+	    (act_alloc(&a, &tmp, 1, g->n) != WFAD_OK || !batch_alloc(&bt, 1) || !dout || !p))
 		st = WFAD_ENOMEM;
 	if (st == WFAD_OK) {
 		memcpy(tmp.block.param, net->block.param, net->block.n * sizeof(float));
@@ -826,20 +825,16 @@ enum wfad_status wfad_gnn_input_gradient(const struct wfad_gnn_net *net,
 		if (C == 1) {
 			dout[node] = 1.0f;
 		} else {
-			/* d/dz of log sum_{k>0} e^z_k - z_0 */
-			const float *z = o + node * C;
-			double mx = z[1], s = 0.0;
-			for (size_t k = 2; k < C; k++)
-				mx = z[k] > mx ? z[k] : mx;
-			for (size_t k = 1; k < C; k++)
-				s += exp((double)z[k] - mx);
+			/* d/dz of log sum_{k>0} e^z_k - z_0: -1, then the softmax of z_1.. */
+			softmax_rows(1, C - 1, o + node * C + 1, p);
 			dout[node * C] = -1.0f;
 			for (size_t k = 1; k < C; k++)
-				dout[node * C + k] = (float)(exp((double)z[k] - mx) / s);
+				dout[node * C + k] = (float)p[k - 1];
 		}
 		backward(&tmp, &bt, &a, x, dout, dx);
 	}
 	free(dout);
+	free(p);
 	act_free(&a);
 	batch_free(&bt);
 	if (tmp.block.param)
