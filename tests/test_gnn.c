@@ -718,16 +718,27 @@ WFAD_TEST(gnn_gcn_update_warm_starts)
 	mini_eht_close(&e);
 }
 
+/* The sample (data/flowbench-sample, one workflow) loaded with one thread into c, NULL (checks
+ * failed) when it does not load as one dataset. */
+static const struct wfad_dataset *sample_open(struct wfad_collection *c)
+{
+	struct wfad_error err = {0};
+	struct wfad_load_options lo = {.threads = 1};
+	CHECK_OK(wfad_load("data/flowbench-sample", &lo, c, &err), &err);
+	CHECK_INT(c->count, 1);
+	return c->count == 1 ? c->items[0] : NULL;
+}
+
 /* Sharded training gives the same bits for 1, 2 and 3 threads (node and graph tasks). */
 WFAD_TEST(gnn_training_same_bits_for_any_thread_count)
 {
 	struct wfad_collection c = {0};
 	struct wfad_error err = {0};
-	struct wfad_load_options lo = {.threads = 1};
-	CHECK_OK(wfad_load("data/flowbench-sample", &lo, &c, &err), &err);
-	if (c.count != 1)
+	const struct wfad_dataset *ds = sample_open(&c);
+	if (!ds) {
+		wfad_collection_free(&c);
 		return;
-	const struct wfad_dataset *ds = c.items[0];
+	}
 	size_t runs[40];
 	uint32_t y[40];
 	const char **classes = NULL;
@@ -788,12 +799,10 @@ static bool sample_model(const struct wfad_model_options *mo, struct wfad_collec
 			 struct wfad_split *sp, struct wfad_model *m)
 {
 	struct wfad_error err = {0};
-	struct wfad_load_options lo = {.threads = 1};
 	wfad_model_init(m);
-	CHECK_OK(wfad_load("data/flowbench-sample", &lo, c, &err), &err);
-	if (c->count != 1)
+	const struct wfad_dataset *ds = sample_open(c);
+	if (!ds)
 		return false;
-	const struct wfad_dataset *ds = c->items[0];
 	CHECK_OK(wfad_split_runs(ds, 0, 0.6, 0.2, sp, &err), &err);
 	enum wfad_status st =
 		wfad_model_train(m, mo, ds, sp->train, sp->n_train, sp->valid, sp->n_valid, &err);
@@ -870,11 +879,11 @@ WFAD_TEST(gnn_host_relation_graph_and_gain)
 {
 	struct wfad_collection c = {0};
 	struct wfad_error err = {0};
-	struct wfad_load_options lo = {.threads = 1};
-	CHECK_OK(wfad_load("data/flowbench-sample", &lo, &c, &err), &err);
-	if (c.count != 1)
+	const struct wfad_dataset *ds = sample_open(&c);
+	if (!ds) {
+		wfad_collection_free(&c);
 		return;
-	const struct wfad_dataset *ds = c.items[0];
+	}
 	struct wfad_split sp = {0};
 	CHECK_OK(wfad_split_runs(ds, 0, 0.6, 0.2, &sp, &err), &err);
 	struct wfad_featurizer fz;
