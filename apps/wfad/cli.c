@@ -141,8 +141,7 @@ void cli_stat_cell(const double *v, unsigned n, int width)
 	printf(" %s%*s", buf, width > visible ? width - visible : 0, "");
 }
 
-/* A whole decimal number in [lo, hi]. */
-static bool parse_long(const char *s, long lo, long hi, long *out)
+bool cli_parse_long(const char *s, long lo, long hi, long *out)
 {
 	char *end;
 	errno = 0;
@@ -168,7 +167,7 @@ int cli_parse_hyper(const struct cli_hyper *h, struct wfad_detector_params *p)
 	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
 		if (!ints[i].text)
 			continue;
-		if (!parse_long(ints[i].text, 1, ints[i].hi, &v)) {
+		if (!cli_parse_long(ints[i].text, 1, ints[i].hi, &v)) {
 			fprintf(stderr, "wfad: %s takes a whole number from 1 to %ld, not '%s'\n",
 				ints[i].name, ints[i].hi, ints[i].text);
 			return EXIT_USAGE;

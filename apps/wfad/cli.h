@@ -42,6 +42,9 @@ void cli_error(const struct wfad_error *err);
 int cli_load(const char *path, const char *workflow, const char *dag, const char *run,
 	     struct wfad_collection *c);
 
+/* A whole decimal number in [lo, hi] into *out; false (out untouched) for anything else. */
+bool cli_parse_long(const char *s, long lo, long hi, long *out);
+
 /* Shared by eval/train/active: parse --features/--norm/--fit-on (prints and returns
  * EXIT_USAGE). features NULL (not given): the detector's own default, cli_default_features. */
 int cli_parse_model_options(const char *features, const char *detector, const char *norm,

@@ -25,9 +25,8 @@ static void progress_tty(void *user, size_t round, size_t rounds)
 
 static bool parse_count(const char *s, long max, size_t *out)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (!*s || *end || v < 0 || v > max)
+	long v;
+	if (!cli_parse_long(s, 0, max, &v))
 		return false;
 	*out = (size_t)v;
 	return true;

@@ -279,9 +279,8 @@ int cmd_eval(int argc, char **argv)
 		fprintf(stderr, "wfad eval: --task takes 'job' or 'run', not '%s'\n", task);
 		return EXIT_USAGE;
 	}
-	char *end;
-	long n_seeds = strtol(seeds, &end, 10);
-	if (*end || n_seeds < 1 || n_seeds > 1000) {
+	long n_seeds;
+	if (!cli_parse_long(seeds, 1, 1000, &n_seeds)) {
 		fprintf(stderr, "wfad eval: --seeds takes a number from 1 to 1000\n");
 		return EXIT_USAGE;
 	}

@@ -104,9 +104,7 @@ int cmd_gantt(int argc, char **argv)
 	}
 	long raster_n = 0;
 	if (raster) {
-		char *end;
-		raster_n = strtol(raster, &end, 10);
-		if (*end || raster_n < 1 || raster_n > 4096) {
+		if (!cli_parse_long(raster, 1, 4096, &raster_n)) {
 			fprintf(stderr, "wfad gantt: --raster wants a size from 1 to 4096\n");
 			return EXIT_USAGE;
 		}
