@@ -493,8 +493,8 @@ WFAD_TEST(gnn_gcn_progress_and_early_stop)
 }
 
 /* gnnrun on real 1000-genome runs: a third of the runs to train, a tenth to stop on; the run
- * label must be predicted well above chance, probabilities sum to 1, and a refit with the
- * same seed gives the same bits. */
+ * label must be predicted well above chance, probabilities (the ensemble's mean) sum to 1, a
+ * refit with the same seed gives the same bits, and a task with more classes is refused. */
 WFAD_TEST(gnn_gnnrun_classifies_1000genome_runs)
 {
 	const char *root = wfad_test_shared_path("data/flowbench");
@@ -553,6 +553,11 @@ WFAD_TEST(gnn_gnnrun_classifies_1000genome_runs)
 			  WFAD_OK);
 		CHECK_OK(ops->fit(m, &tr, &va, &err), &err);
 		CHECK_OK(ops->predict(m, &te, rep ? p2 : p1, &err), &err);
+		/* A task with another class list than the one trained on is refused. */
+		struct wfad_run_task more = te;
+		more.n_classes = n_classes + 1;
+		CHECK_INT(ops->predict(m, &more, p2, &err), WFAD_EINVAL);
+		CHECK(strstr(err.message, "trained on") != NULL);
 		ops->destroy(m);
 	}
 	if (ops) {
