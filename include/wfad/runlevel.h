@@ -45,6 +45,18 @@ struct wfad_run_classifier_ops {
 	void (*destroy)(struct wfad_run_classifier *c);
 	/* WFAD_RUN_CLASSIFIER_JOINT: fits and predicts joint tasks (parts) too. */
 	unsigned flags;
+	/* Optional (NULL: not saved). save writes a fitted classifier's state (little-endian);
+	 * load creates a fitted one from it, consuming exactly its bytes (WFAD_EFORMAT for
+	 * another classifier's state, WFAD_EPARSE for a truncated or inconsistent one). */
+	enum wfad_status (*save)(const struct wfad_run_classifier *c, FILE *f);
+	enum wfad_status (*load)(const struct wfad_detector_params *p, FILE *f,
+				 struct wfad_run_classifier **out, struct wfad_error *err);
+	/* Optional (NULL: no explanations). For run i of a one-dataset task, out[n_nodes] = each
+	 * job's share in the verdict for class k against class 0 (normal): gradient x input of
+	 * the log-odds, summed over the job's features (> 0: it pushes the run toward k). */
+	enum wfad_status (*explain)(const struct wfad_run_classifier *c,
+				    const struct wfad_run_task *task, size_t i, size_t k,
+				    double *out, struct wfad_error *err);
 };
 enum { WFAD_RUN_CLASSIFIER_JOINT = 1u << 0 };
 
@@ -85,6 +97,48 @@ enum wfad_status wfad_eval_runs_joint(const struct wfad_dataset *const *ds, size
 /* The run labels of ds in display order (normal first, then by family and magnitude);
  * returns the count; *out is malloc'ed (strings borrowed). */
 size_t wfad_run_labels(const struct wfad_dataset *ds, const char ***out);
+
+/* A run-level model file: a fitted run classifier, its classes (run labels) and the workflow
+ * it was trained on. Caller-owned: zero it, train or load, then wfad_run_model_free. */
+struct wfad_run_model {
+	const struct wfad_run_classifier_ops *ops;
+	struct wfad_run_classifier *c;
+	char **classes; /* owned */
+	size_t n_classes;
+	char workflow[128];
+	uint64_t dag_hash; /* wfad_dag_hash of the training DAG */
+	uint32_t n_nodes;
+	size_t n_train_runs;
+};
+/* Fits classifier `name` (it must have save) on ds->runs[train[..]] (valid: early stopping;
+ * may be empty); the classes are all run labels of ds. WFAD_EINVAL for an unknown or unsaved
+ * classifier or a run without a label. */
+enum wfad_status wfad_run_model_train(struct wfad_run_model *m, const char *name,
+				      const struct wfad_detector_params *p,
+				      const struct wfad_dataset *ds, const size_t *train,
+				      size_t n_train, const size_t *valid, size_t n_valid,
+				      struct wfad_error *err);
+/* proba: n_runs x m->n_classes, rows sum to 1. Runs of another workflow: WFAD_EINVAL naming
+ * both. */
+enum wfad_status wfad_run_model_predict(const struct wfad_run_model *m,
+					const struct wfad_dataset *ds, const size_t *runs,
+					size_t n_runs, double *proba, struct wfad_error *err);
+/* out[n_nodes]: the classifier's explain for ds->runs[run] and class k; WFAD_EINVAL when it
+ * has none. */
+enum wfad_status wfad_run_model_explain(const struct wfad_run_model *m,
+					const struct wfad_dataset *ds, size_t run, size_t k,
+					double *out, struct wfad_error *err);
+/* File: "WFADRUN\0", u32 version, classifier name, workflow, u64 DAG hash, u32 nodes, u64
+ * training runs, u32 classes and their names, the classifier's state, "WFADEND\0". save
+ * writes a temporary file and renames it over path. load: WFAD_EFORMAT / WFAD_EPARSE with
+ * a message naming the file. */
+enum wfad_status wfad_run_model_save(const struct wfad_run_model *m, const char *path,
+				     struct wfad_error *err);
+enum wfad_status wfad_run_model_load(struct wfad_run_model *m, const char *path,
+				     struct wfad_error *err);
+void wfad_run_model_free(struct wfad_run_model *m); /* accepts a zeroed struct */
+/* Whether the file at path starts like a run-level model file. */
+bool wfad_run_model_is_file(const char *path);
 size_t wfad_run_labels_joint(const struct wfad_dataset *const *ds, size_t n_ds, const char ***out);
 
 #ifdef __cplusplus

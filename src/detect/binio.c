@@ -100,3 +100,21 @@ bool wfad_io_read_f64s(FILE *f, double *v, size_t n)
 			return false;
 	return true;
 }
+
+bool wfad_io_write_str(FILE *f, const char *s)
+{
+	size_t n = strlen(s);
+	return n <= WFAD_IO_MAX_STRING && wfad_io_write_u32(f, (uint32_t)n) &&
+	       fwrite(s, 1, n, f) == n;
+}
+
+bool wfad_io_read_str(FILE *f, char *buf, size_t cap)
+{
+	uint32_t n;
+	if (!wfad_io_read_u32(f, &n) || n >= cap || n > WFAD_IO_MAX_STRING)
+		return false;
+	if (fread(buf, 1, n, f) != n)
+		return false;
+	buf[n] = '\0';
+	return true;
+}

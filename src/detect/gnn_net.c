@@ -798,7 +798,8 @@ enum wfad_status wfad_gnn_input_gradient(const struct wfad_gnn_net *net,
 					 const struct wfad_nn_graph *g, const float *x, size_t node,
 					 float *dx)
 {
-	if ((net->task != WFAD_GNN_NODE_BCE && net->task != WFAD_GNN_NODE_XENT) || node >= g->n)
+	bool graph = net->task == WFAD_GNN_GRAPH_XENT;
+	if (net->task == WFAD_GNN_NODE_MSE || node >= (graph ? net->out : g->n))
 		return WFAD_EINVAL;
 	/* A scratch copy: the backward pass accumulates parameter gradients, which the scoring
 	 * net (shared, const) must not see. */
@@ -822,7 +823,10 @@ enum wfad_status wfad_gnn_input_gradient(const struct wfad_gnn_net *net,
 		const float *o = forward(&tmp, &bt, &a, x, NULL);
 		size_t C = net->out;
 		memset(dout, 0, g->n * C * sizeof(float));
-		if (C == 1) {
+		if (graph) {
+			dout[node] += 1.0f; /* z_k - z_0: zero for k = 0 */
+			dout[0] -= 1.0f;
+		} else if (C == 1) {
 			dout[node] = 1.0f;
 		} else {
 			/* d/dz of log sum_{k>0} e^z_k - z_0: -1, then the softmax of z_1.. */

@@ -92,8 +92,9 @@ enum wfad_status wfad_gnn_predict(const struct wfad_gnn_net *net, const char *na
 
 /* NODE_BCE nets: dx[g->n x d] = the gradient of node `node`'s logit with respect to every
  * input feature x[g->n x d] of one graph (no dropout); NODE_XENT nets: of its log-odds of
- * any class but 0 against class 0. WFAD_ENOMEM, WFAD_EINVAL for
- * another task. */
+ * any class but 0 against class 0; GRAPH_XENT nets: of the graph's log-odds of class `node`
+ * against class 0 (z_node - z_0). WFAD_ENOMEM, WFAD_EINVAL for NODE_MSE or an index out of
+ * range. */
 enum wfad_status wfad_gnn_input_gradient(const struct wfad_gnn_net *net,
 					 const struct wfad_nn_graph *g, const float *x, size_t node,
 					 float *dx);

@@ -15,6 +15,10 @@
 /* Nets of the ensemble: the mean of their probabilities is the verdict (5 seeds, 5 workflows:
  * one net -> five lifted accuracy on four of five workflows, docs/results.md). */
 #define GNNRUN_NETS 5
+#define GNNRUN_MAGIC 0x53524757u     /* "WGRS": gnnrun state */
+#define GNNRUN_DAG_MAGIC 0x44524757u /* "WGRD": gnnrundag state */
+#define GNNRUN_NET_MAGIC 0x4e524757u /* "WGRN": one net of the ensemble */
+#define GNNRUN_STATE_VERSION 1u
 WFAD_RUN_CLASSIFIER_REGISTER(gnnrundag);
 WFAD_RUN_CLASSIFIER_REGISTER(gnnrun);
 
@@ -320,6 +324,174 @@ static enum wfad_status predict(const struct wfad_run_classifier *c,
 	return st;
 }
 
+/* ---- save / load / explain ---------------------------------------------------------------- */
+
+static uint32_t state_magic(const struct gnn_run *m)
+{
+	return m->hosts ? GNNRUN_MAGIC : GNNRUN_DAG_MAGIC;
+}
+
+/* State: u32 magic, u32 version, u32 featurizers, per featurizer its workflow name and blob,
+ * u32 nets, each net's blob. */
+static enum wfad_status save(const struct wfad_run_classifier *c, FILE *f)
+{
+	const struct gnn_run *m = (const struct gnn_run *)c;
+	WFAD_ASSERT(m->fitted);
+	if (!wfad_io_write_u32(f, state_magic(m)) || !wfad_io_write_u32(f, GNNRUN_STATE_VERSION) ||
+	    !wfad_io_write_u32(f, (uint32_t)m->n_fz))
+		return WFAD_EIO;
+	for (size_t i = 0; i < m->n_fz; i++) {
+		enum wfad_status st = wfad_io_write_str(f, m->names[i])
+					      ? wfad_features_save(&m->fz[i], f)
+					      : WFAD_EIO;
+		if (st != WFAD_OK)
+			return st;
+	}
+	if (!wfad_io_write_u32(f, (uint32_t)m->n_nets))
+		return WFAD_EIO;
+	for (size_t k = 0; k < m->n_nets; k++) {
+		enum wfad_status st = wfad_gnn_save(&m->net[k], GNNRUN_NET_MAGIC, f);
+		if (st != WFAD_OK)
+			return st;
+	}
+	return WFAD_OK;
+}
+
+static enum wfad_status load_state(struct gnn_run *m, FILE *f, struct wfad_error *err)
+{
+	const char *name = m->base.ops->name;
+	uint32_t magic, version, n_fz, n_nets;
+	if (!wfad_io_read_u32(f, &magic) || !wfad_io_read_u32(f, &version))
+		goto truncated;
+	if (magic != state_magic(m))
+		return wfad_error_set(err, WFAD_EFORMAT, "", 0, 0,
+				      "not a %s state (another run classifier's?)", name);
+	if (version != GNNRUN_STATE_VERSION)
+		return wfad_error_set(err, WFAD_EFORMAT, "", 0, 0,
+				      "%s state version %u is not supported", name, version);
+	if (!wfad_io_read_u32(f, &n_fz))
+		goto truncated;
+	if (n_fz == 0 || n_fz > 1024)
+		return wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "%s state with %u featurizers",
+				      name, n_fz);
+	m->fz = calloc(n_fz, sizeof(*m->fz));
+	m->names = calloc(n_fz, sizeof(*m->names));
+	if (!m->fz || !m->names)
+		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "%s: out of memory", name);
+	for (uint32_t i = 0; i < n_fz; i++) {
+		char buf[WFAD_IO_MAX_STRING + 1];
+		wfad_featurizer_init(&m->fz[i]);
+		m->n_fz = i + 1;
+		if (!wfad_io_read_str(f, buf, sizeof(buf)))
+			goto truncated;
+		if (!(m->names[i] = strdup(buf)))
+			return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "%s: out of memory",
+					      name);
+		enum wfad_status st = wfad_features_load(&m->fz[i], f, err);
+		if (st != WFAD_OK)
+			return st;
+	}
+	size_t d = wfad_features_n_cols(&m->fz[0]) + (n_fz > 1 ? n_fz : 0);
+	for (uint32_t i = 1; i < n_fz; i++)
+		if (wfad_features_n_cols(&m->fz[i]) != wfad_features_n_cols(&m->fz[0]))
+			return wfad_error_set(err, WFAD_EPARSE, "", 0, 0,
+					      "%s state: featurizers of different widths", name);
+	if (!wfad_io_read_u32(f, &n_nets))
+		goto truncated;
+	if (n_nets == 0 || n_nets > GNNRUN_NETS)
+		return wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "%s state with %u nets", name,
+				      n_nets);
+	for (uint32_t k = 0; k < n_nets; k++) {
+		enum wfad_status st = wfad_gnn_load(&m->net[k], name, GNNRUN_NET_MAGIC,
+						    WFAD_GNN_GRAPH_XENT, m->cfg.dropout, f, err);
+		if (st != WFAD_OK)
+			return st;
+		m->n_nets = k + 1;
+		if (m->net[k].d != d || m->net[k].out != m->net[0].out)
+			return wfad_error_set(err, WFAD_EPARSE, "", 0, 0,
+					      "%s state: a net of %zu inputs where the features "
+					      "have %zu",
+					      name, m->net[k].d, d);
+	}
+	m->fitted = true;
+	return WFAD_OK;
+truncated:
+	return wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "truncated %s state", name);
+}
+
+static enum wfad_status load_kind(const struct wfad_detector_params *p,
+				  const struct wfad_run_classifier_ops *ops, FILE *f,
+				  struct wfad_run_classifier **out, struct wfad_error *err)
+{
+	struct wfad_run_classifier *c = NULL;
+	enum wfad_status st = create_kind(p, ops, &c);
+	if (st != WFAD_OK)
+		return wfad_error_set(err, st, "", 0, 0, "%s: cannot create", ops->name);
+	if ((st = load_state((struct gnn_run *)c, f, err)) != WFAD_OK) {
+		destroy(c);
+		return st;
+	}
+	*out = c;
+	return WFAD_OK;
+}
+
+static enum wfad_status load(const struct wfad_detector_params *p, FILE *f,
+			     struct wfad_run_classifier **out, struct wfad_error *err)
+{
+	return load_kind(p, &wfad_run_classifier_gnnrun, f, out, err);
+}
+
+static enum wfad_status load_dag(const struct wfad_detector_params *p, FILE *f,
+				 struct wfad_run_classifier **out, struct wfad_error *err)
+{
+	return load_kind(p, &wfad_run_classifier_gnnrundag, f, out, err);
+}
+
+/* Gradient x input of the log-odds of class k against class 0, summed over each job's
+ * features and averaged over the nets. */
+static enum wfad_status explain(const struct wfad_run_classifier *c,
+				const struct wfad_run_task *task, size_t i, size_t k, double *out,
+				struct wfad_error *err)
+{
+	const struct gnn_run *m = (const struct gnn_run *)c;
+	if (!m->fitted)
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0, "gnnrun: not fitted");
+	if (!task->ds || i >= task->n_runs || k >= m->net[0].out)
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "gnnrun: explains one run of one workflow");
+	struct wfad_run_task one = *task;
+	one.runs = task->runs + i;
+	one.n_runs = 1;
+	one.y = NULL;
+	struct wfad_jobset_joint js = {0};
+	struct wfad_gnn_graphs g = {0};
+	float *dx = NULL;
+	enum wfad_status st = task_jobs(m, &one, &js, err);
+	if (st == WFAD_OK)
+		st = wfad_gnn_graphs_build(&g, &js.js, m->hosts, "gnnrun", err);
+	size_t n = js.js.n, d = js.js.d;
+	if (st == WFAD_OK && !(dx = malloc((n * d + 1) * sizeof(float))))
+		st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "gnnrun: out of memory");
+	for (size_t j = 0; st == WFAD_OK && j < n; j++)
+		out[j] = 0.0;
+	for (size_t q = 0; st == WFAD_OK && q < m->n_nets; q++) {
+		if ((st = wfad_gnn_input_gradient(&m->net[q], g.g[0], js.js.x, k, dx)) != WFAD_OK) {
+			st = wfad_error_set(err, st, "", 0, 0, "gnnrun: cannot explain");
+			break;
+		}
+		for (size_t j = 0; j < n; j++) {
+			double s = 0.0;
+			for (size_t col = 0; col < d; col++)
+				s += (double)dx[j * d + col] * js.js.x[j * d + col];
+			out[j] += s / (double)m->n_nets;
+		}
+	}
+	free(dx);
+	wfad_gnn_graphs_free(&g);
+	wfad_jobset_joint_free(&js);
+	return st;
+}
+
 const struct wfad_run_classifier_ops wfad_run_classifier_gnnrundag = {
 	.name = "gnnrundag",
 	.summary = "gnnrun over the run's DAG alone (no host relation)",
@@ -328,6 +500,9 @@ const struct wfad_run_classifier_ops wfad_run_classifier_gnnrundag = {
 	.predict = predict,
 	.destroy = destroy,
 	.flags = WFAD_RUN_CLASSIFIER_JOINT,
+	.save = save,
+	.load = load_dag,
+	.explain = explain,
 };
 
 const struct wfad_run_classifier_ops wfad_run_classifier_gnnrun = {
@@ -340,4 +515,7 @@ const struct wfad_run_classifier_ops wfad_run_classifier_gnnrun = {
 	.predict = predict,
 	.destroy = destroy,
 	.flags = WFAD_RUN_CLASSIFIER_JOINT,
+	.save = save,
+	.load = load,
+	.explain = explain,
 };

@@ -10,24 +10,7 @@
 
 #define MODEL_MAGIC "WFADMDL"
 #define MODEL_END "WFADEND"
-enum { MODEL_VERSION = 1, MAX_STRING = 4096, MAX_ITEMS = 1 << 24 };
-
-static bool write_str(FILE *f, const char *s)
-{
-	uint32_t n = (uint32_t)strlen(s);
-	return wfad_io_write_u32(f, n) && fwrite(s, 1, n, f) == n;
-}
-
-static bool read_str(FILE *f, char *buf, size_t cap)
-{
-	uint32_t n;
-	if (!wfad_io_read_u32(f, &n) || n >= cap || n > MAX_STRING)
-		return false;
-	if (fread(buf, 1, n, f) != n)
-		return false;
-	buf[n] = '\0';
-	return true;
-}
+enum { MODEL_VERSION = 1, MAX_ITEMS = 1 << 24 };
 
 enum wfad_status wfad_model_save(const struct wfad_model *m, const char *path,
 				 struct wfad_error *err)
@@ -48,15 +31,15 @@ enum wfad_status wfad_model_save(const struct wfad_model *m, const char *path,
 	}
 	size_t d = wfad_features_n_cols(&m->fz);
 	bool ok = fwrite(MODEL_MAGIC, 1, 8, f) == 8 && wfad_io_write_u32(f, MODEL_VERSION) &&
-		  write_str(f, m->ops->name) && wfad_io_write_u32(f, (uint32_t)m->fit_on) &&
+		  wfad_io_write_str(f, m->ops->name) && wfad_io_write_u32(f, (uint32_t)m->fit_on) &&
 		  wfad_io_write_u32(f, (uint32_t)m->rule) && wfad_io_write_f64(f, m->threshold) &&
-		  write_str(f, m->workflow) && wfad_io_write_u64(f, m->dag_hash) &&
+		  wfad_io_write_str(f, m->workflow) && wfad_io_write_u64(f, m->dag_hash) &&
 		  wfad_io_write_u32(f, m->n_nodes) && wfad_io_write_u64(f, m->n_train_jobs) &&
 		  wfad_io_write_u64(f, m->n_calib) && wfad_io_write_f64s(f, m->calib, m->n_calib) &&
 		  wfad_io_write_u64(f, m->n_tstats) && wfad_io_write_u64(f, d);
 	for (size_t i = 0; ok && i < m->n_tstats; i++) {
 		const struct wfad_model_tstats *t = &m->tstats[i];
-		ok = write_str(f, t->name) && wfad_io_write_u64(f, t->count) &&
+		ok = wfad_io_write_str(f, t->name) && wfad_io_write_u64(f, t->count) &&
 		     wfad_io_write_f64s(f, t->median, WFAD_MODEL_STATS) &&
 		     wfad_io_write_f64s(f, t->mad, WFAD_MODEL_STATS) &&
 		     wfad_io_write_f32s(f, &m->tcol_median[i * d], d);
@@ -107,7 +90,7 @@ enum wfad_status wfad_model_load(struct wfad_model *m, const char *path, struct 
 			goto cleanup;                                                              \
 		}                                                                                  \
 	} while (0)
-	NEED(read_str(f, name, sizeof(name)), "detector name");
+	NEED(wfad_io_read_str(f, name, sizeof(name)), "detector name");
 	t.ops = wfad_detector_find(name);
 	if (!t.ops) {
 		st = wfad_error_set(err, WFAD_EFORMAT, path, 0, 0,
@@ -119,7 +102,7 @@ enum wfad_status wfad_model_load(struct wfad_model *m, const char *path, struct 
 	t.fit_on = (enum wfad_fit_on)fit_on;
 	t.rule = (enum wfad_threshold_rule)rule;
 	NEED(wfad_io_read_f64(f, &t.threshold) && !isnan(t.threshold), "threshold");
-	NEED(read_str(f, t.workflow, sizeof(t.workflow)), "workflow");
+	NEED(wfad_io_read_str(f, t.workflow, sizeof(t.workflow)), "workflow");
 	NEED(wfad_io_read_u64(f, &t.dag_hash) && wfad_io_read_u32(f, &t.n_nodes), "DAG");
 	NEED(wfad_io_read_u64(f, &n_train), "training size");
 	t.n_train_jobs = (size_t)n_train;
@@ -134,9 +117,10 @@ enum wfad_status wfad_model_load(struct wfad_model *m, const char *path, struct 
 	NEED(t.tstats && t.tcol_median, "statistics");
 	for (size_t i = 0; i < n_tstats; i++) {
 		struct wfad_model_tstats *ts = &t.tstats[i];
-		char buf[MAX_STRING + 1];
+		char buf[WFAD_IO_MAX_STRING + 1];
 		uint64_t count;
-		NEED(read_str(f, buf, sizeof(buf)) && (ts->name = strdup(buf)), "statistics");
+		NEED(wfad_io_read_str(f, buf, sizeof(buf)) && (ts->name = strdup(buf)),
+		     "statistics");
 		t.n_tstats = i + 1;
 		NEED(wfad_io_read_u64(f, &count) &&
 			     wfad_io_read_f64s(f, ts->median, WFAD_MODEL_STATS) &&
