@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "wfad/model.h"
+#include "wfad/runlevel.h"
 
 enum { MAX_REASONS = 5 };
 
@@ -82,15 +83,179 @@ static size_t summarise(const struct wfad_dataset *ds, const struct wfad_run *ru
 	return nh;
 }
 
+/* The top (at most max) jobs pushing run r toward class k: their nodes in top[], their share
+ * of the positive push in share[]; returns how many. */
+static size_t top_jobs(const double *push, size_t nodes, size_t max, size_t *top, double *share)
+{
+	double total = 0.0;
+	size_t n = 0;
+	for (size_t i = 0; i < nodes; i++) {
+		if (!(push[i] > 0.0))
+			continue;
+		total += push[i];
+		if (max == 0 || (n == max && !(push[i] > push[top[max - 1]])))
+			continue;
+		size_t at = n < max ? n++ : max - 1;
+		for (; at > 0 && push[top[at - 1]] < push[i]; at--)
+			top[at] = top[at - 1];
+		top[at] = i;
+	}
+	for (size_t k = 0; k < n; k++)
+		share[k] = push[top[k]] / total;
+	return n;
+}
+
+/* wfad score with a run-level model: per run its verdict (the most likely run label), the
+ * probabilities, and the jobs that pushed it away from normal. */
+static int score_runs(const char *model_path, const char *path, const char *workflow,
+		      const char *dag, const char *run_id, bool json, bool csv, size_t n_top)
+{
+	struct wfad_run_model m = {0};
+	struct wfad_error err;
+	wfad_error_clear(&err);
+	if (wfad_run_model_load(&m, model_path, &err) != WFAD_OK) {
+		cli_error(&err);
+		return EXIT_DATA;
+	}
+	struct wfad_collection c = {0};
+	int rc = cli_load(path, workflow ? workflow : m.workflow, dag, run_id, &c);
+	if (rc) {
+		wfad_run_model_free(&m);
+		return rc;
+	}
+	const struct wfad_dataset *ds = NULL;
+	size_t K = m.n_classes, *runs = NULL, top[MAX_REASONS];
+	double *proba = NULL, *push = NULL, share[MAX_REASONS];
+	if ((rc = cli_pick_dataset(&c, &ds)))
+		goto cleanup;
+	size_t nodes = ds->dag.n_nodes;
+	runs = malloc((ds->n_runs + 1) * sizeof(size_t));
+	proba = malloc((ds->n_runs * K + 1) * sizeof(double));
+	push = malloc((nodes + 1) * sizeof(double));
+	rc = EXIT_DATA;
+	if (!runs || !proba || !push) {
+		fprintf(stderr, "wfad score: out of memory\n");
+		goto cleanup;
+	}
+	for (size_t r = 0; r < ds->n_runs; r++)
+		runs[r] = r;
+	if (wfad_run_model_predict(&m, ds, runs, ds->n_runs, proba, &err) != WFAD_OK)
+		goto fail;
+	if (csv) {
+		printf("workflow,run_id,run_label,verdict,probability,p_%s", m.classes[0]);
+		for (size_t k = 0; k < n_top; k++)
+			printf(",job%zu,host%zu,share%zu", k + 1, k + 1, k + 1);
+		putchar('\n');
+	} else if (json) {
+		printf("{\"model\": {\"run_classifier\": \"%s\", \"trained_on\": ", m.ops->name);
+		json_str(m.workflow);
+		printf(", \"classes\": [");
+		for (size_t k = 0; k < K; k++) {
+			printf("%s", k ? ", " : "");
+			json_str(m.classes[k]);
+		}
+		printf("]}, \"workflow\": ");
+		json_str(ds->workflow);
+		printf(", \"runs\": [");
+	} else {
+		printf("%s: %s run-level model (trained on %zu runs of %s)\n", ds->workflow,
+		       m.ops->name, m.n_train_runs, m.workflow);
+	}
+	for (size_t r = 0; r < ds->n_runs; r++) {
+		const struct wfad_run *run = &ds->runs[r];
+		const double *p = proba + r * K;
+		size_t best = 0;
+		for (size_t k = 1; k < K; k++)
+			best = p[k] > p[best] ? k : best;
+		size_t nt = 0;
+		if (best != 0 && m.ops->explain) {
+			if (wfad_run_model_explain(&m, ds, r, best, push, &err) != WFAD_OK)
+				goto fail;
+			nt = top_jobs(push, nodes, n_top, top, share);
+		}
+		if (csv) {
+			csv_str(ds->workflow);
+			putchar(',');
+			csv_str(run->id);
+			putchar(',');
+			csv_str(run->label ? run->label : "");
+			putchar(',');
+			csv_str(m.classes[best]);
+			printf(",%.4f,%.4f", p[best], p[0]);
+			for (size_t k = 0; k < n_top; k++) {
+				putchar(',');
+				if (k < nt) {
+					csv_str(ds->dag.node_ids[top[k]]);
+					putchar(',');
+					csv_str(wfad_dataset_string(ds, run->jobs[top[k]].host));
+					printf(",%.4f", share[k]);
+				} else {
+					printf(",,");
+				}
+			}
+			putchar('\n');
+		} else if (json) {
+			printf("%s\n {\"run\": ", r ? "," : "");
+			json_str(run->id);
+			printf(", \"label\": ");
+			json_str(run->label ? run->label : "");
+			printf(", \"verdict\": ");
+			json_str(m.classes[best]);
+			printf(", \"probabilities\": {");
+			for (size_t k = 0; k < K; k++) {
+				printf("%s", k ? ", " : "");
+				json_str(m.classes[k]);
+				printf(": %.6f", p[k]);
+			}
+			printf("}, \"why\": [");
+			for (size_t k = 0; k < nt; k++) {
+				printf("%s{\"job\": ", k ? ", " : "");
+				json_str(ds->dag.node_ids[top[k]]);
+				printf(", \"host\": ");
+				json_str(wfad_dataset_string(ds, run->jobs[top[k]].host));
+				printf(", \"share\": %.4f}", share[k]);
+			}
+			printf("]}");
+		} else {
+			printf("run %s (label %s): %s, p %.2f (%s %.2f)", run->id,
+			       run->label ? run->label : "?", m.classes[best], p[best],
+			       m.classes[0], p[0]);
+			for (size_t k = 0; k < nt; k++)
+				printf("%s %s on %s (%.0f%%)", k ? "," : "; driven by",
+				       ds->dag.node_ids[top[k]],
+				       wfad_dataset_string(ds, run->jobs[top[k]].host),
+				       100.0 * share[k]);
+			putchar('\n');
+		}
+	}
+	if (json)
+		printf("\n]}\n");
+	rc = 0;
+	goto cleanup;
+fail:
+	cli_error(&err);
+cleanup:
+	free(runs);
+	free(proba);
+	free(push);
+	wfad_collection_free(&c);
+	wfad_run_model_free(&m);
+	return rc;
+}
+
 int cmd_score(int argc, char **argv)
 {
 	const char *model_path = NULL, *workflow = NULL, *dag = NULL, *run_id = NULL,
 		   *format = "table", *all = NULL, *top = "3";
 	const struct cli_option options[] = {
-		{"model", 'm', "FILE", "model file from 'wfad train' (required)", &model_path},
+		{"model", 'm', "FILE",
+		 "model file from 'wfad train' (required; job level, or run level with --task run)",
+		 &model_path},
 		{"format", 'f', "FMT", "table (default), csv or json", &format},
 		{"all", 'a', NULL, "table: list every job, not only the flagged ones", &all},
-		{"reasons", 0, "N", "reasons given per flagged job (default 3)", &top},
+		{"reasons", 0, "N",
+		 "reasons given per flagged job, or jobs per run for a run-level model (default 3)",
+		 &top},
 		{"workflow", 'w', "NAME", "the workflow under PATH", &workflow},
 		{"run", 0, "ID", "only this run", &run_id},
 		{"dag", 0, "FILE", "DAG JSON for a run CSV, zip or folder", &dag},
@@ -102,7 +267,8 @@ int cmd_score(int argc, char **argv)
 		"score,\nverdict at the model's threshold, confidence (share of normal validation "
 		"jobs scoring\nlower), the likely fault family, and the features that drove the "
 		"score. Per run:\nhow many jobs were flagged, on which hosts, and the likely "
-		"fault.",
+		"fault. With a run-level model:\nper run its most likely label, the "
+		"probabilities, and the jobs (and hosts) that\npushed it away from normal.",
 		options,
 		sizeof(options) / sizeof(options[0]),
 		1,
@@ -120,9 +286,14 @@ int cmd_score(int argc, char **argv)
 		fprintf(stderr, "wfad score: unknown format '%s' (table, csv or json)\n", format);
 		return EXIT_USAGE;
 	}
-	size_t n_reasons = (size_t)atoi(top);
-	if (n_reasons > MAX_REASONS)
-		n_reasons = MAX_REASONS;
+	long n_top;
+	if (!cli_parse_long(top, 0, 1000, &n_top)) {
+		fprintf(stderr, "wfad score: --reasons takes a whole number\n");
+		return EXIT_USAGE;
+	}
+	size_t n_reasons = n_top > MAX_REASONS ? MAX_REASONS : (size_t)n_top;
+	if (wfad_run_model_is_file(model_path))
+		return score_runs(model_path, pos[0], workflow, dag, run_id, json, csv, n_reasons);
 	struct wfad_model m;
 	wfad_model_init(&m);
 	struct wfad_error err;

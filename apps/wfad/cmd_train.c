@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "wfad/model.h"
+#include "wfad/runlevel.h"
 
 static void epoch_progress(void *user, size_t done, size_t total)
 {
@@ -14,15 +15,51 @@ static void epoch_progress(void *user, size_t done, size_t total)
 	fflush(stderr);
 }
 
+/* --task run: a run classifier on the run labels, written as a run-level model file. */
+static int train_runs(const struct wfad_dataset *ds, const char *classifier,
+		      const struct wfad_detector_params *p, double vf, const char *output)
+{
+	struct wfad_split sp = {0};
+	struct wfad_run_model m = {0};
+	struct wfad_error err;
+	wfad_error_clear(&err);
+	int rc = EXIT_DATA;
+	if (wfad_split_runs(ds, p->seed, 1 - vf, vf, &sp, &err) != WFAD_OK ||
+	    wfad_run_model_train(&m, classifier, p, ds, sp.train, sp.n_train, sp.valid, sp.n_valid,
+				 &err) != WFAD_OK ||
+	    wfad_run_model_save(&m, output, &err) != WFAD_OK) {
+		if (p->progress)
+			fputs("\r\033[K", stderr);
+		cli_error(&err);
+		goto cleanup;
+	}
+	if (p->progress)
+		fputs("\r\033[K", stderr);
+	fprintf(stderr,
+		"wfad: trained %s on %s (run level, %zu classes: %s ... %s): %zu training runs, "
+		"%zu validation runs; wrote %s\n",
+		classifier, ds->workflow, m.n_classes, m.classes[0], m.classes[m.n_classes - 1],
+		sp.n_train, sp.n_valid, output);
+	rc = 0;
+cleanup:
+	wfad_run_model_free(&m);
+	wfad_split_free(&sp);
+	return rc;
+}
+
 int cmd_train(int argc, char **argv)
 {
 	const char *workflow = NULL, *dag = NULL, *detector = NULL, *output = NULL,
 		   *features = NULL, *norm = "minmax", *fit_on = "all", *valid = "0.2", *seed = "0",
-		   *threads = "0";
+		   *threads = "0", *task = "job";
 	struct cli_hyper hyper = {0};
 	const struct cli_option options[] = {
 		{"workflow", 'w', "NAME", "the workflow to train on", &workflow},
 		{"detector", 'd', "NAME", "the detector (see 'wfad detectors')", &detector},
+		{"task", 0, "TASK",
+		 "job (default): a job detector; run: a run classifier on the run labels (gnnrun, "
+		 "gnnrundag)",
+		 &task},
 		{"output", 'o', "FILE", "model file to write (required)", &output},
 		{"features", 0, "SET", CLI_FEATURES_HELP, &features},
 		{"norm", 0, "NAME", "minmax (default), standard, robust or none", &norm},
@@ -39,7 +76,9 @@ int cmd_train(int argc, char **argv)
 		"PATH --workflow W --detector D -o model.wfad [options]",
 		"Trains a detector on the runs under PATH and writes a model file (detector, "
 		"feature\nnormaliser, threshold, calibration). A share of the runs (stratified by "
-		"label) is held\nout to choose the threshold and for early stopping.",
+		"label) is held\nout to choose the threshold and for early stopping. With --task "
+		"run "
+		"the model is a\nrun classifier; 'wfad score' then gives each run's likely label.",
 		options,
 		sizeof(options) / sizeof(options[0]),
 		1,
@@ -52,11 +91,14 @@ int cmd_train(int argc, char **argv)
 	if (!detector || !output) {
 		return cli_usage_error(&cmd, "--detector and -o are required");
 	}
-	if ((rc = cli_check_detector(detector)))
+	bool run_task = strcmp(task, "run") == 0;
+	if (!run_task && strcmp(task, "job") != 0)
+		return cli_usage_error(&cmd, "--task takes job or run");
+	if ((rc = run_task ? cli_check_run_classifier(detector) : cli_check_detector(detector)))
 		return rc;
 	struct wfad_model_options mo = {.detector = detector};
-	if ((rc = cli_parse_model_options(features, detector, norm, fit_on, &mo.features, &mo.norm,
-					  &mo.fit_on)))
+	if (!run_task && (rc = cli_parse_model_options(features, detector, norm, fit_on,
+						       &mo.features, &mo.norm, &mo.fit_on)))
 		return rc;
 	char *end;
 	double vf = strtod(valid, &end);
@@ -83,6 +125,12 @@ int cmd_train(int argc, char **argv)
 	wfad_error_clear(&err);
 	if ((rc = cli_pick_dataset(&c, &ds)))
 		goto cleanup;
+	if (run_task) {
+		rc = vf > 0 ? train_runs(ds, detector, &mo.params, vf, output)
+			    : cli_usage_error(&cmd,
+					      "--task run needs validation runs (--valid > 0)");
+		goto cleanup;
+	}
 	rc = EXIT_DATA;
 	if (vf > 0) {
 		if (wfad_split_runs(ds, mo.params.seed, 1 - vf, vf, &sp, &err) != WFAD_OK)
