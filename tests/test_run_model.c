@@ -57,8 +57,41 @@ static void copy_prefix(const char *src, const char *dst, long n)
 		fclose(out);
 }
 
-/* gnnrun and gnnrundag trained as run models: saved and loaded they predict the same bits,
- * keep their classes and workflow; every truncation of the file is refused with its name. */
+/* src's file with its classifier name (the string after the magic and version) replaced by
+ * name, written to dst: loading it must fail on the state's own check. */
+static void check_renamed(const char *src, const char *dst, const char *name)
+{
+	FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
+	unsigned char head[12], len[4];
+	CHECK(in && out && fread(head, 1, 12, in) == 12 && fread(len, 1, 4, in) == 4);
+	if (!in || !out) {
+		if (in)
+			fclose(in);
+		if (out)
+			fclose(out);
+		return;
+	}
+	uint32_t old = (uint32_t)len[0] | (uint32_t)len[1] << 8;
+	fseek(in, (long)old, SEEK_CUR);
+	uint32_t n = (uint32_t)strlen(name);
+	unsigned char nl[4] = {(unsigned char)n, 0, 0, 0};
+	fwrite(head, 1, 12, out);
+	fwrite(nl, 1, 4, out);
+	fwrite(name, 1, n, out);
+	for (int ch; (ch = fgetc(in)) != EOF;)
+		fputc(ch, out);
+	fclose(in);
+	fclose(out);
+	struct wfad_run_model t = {0};
+	struct wfad_error err = {0};
+	CHECK_INT(wfad_run_model_load(&t, dst, &err), WFAD_EFORMAT);
+	CHECK(strstr(err.message, "not a") != NULL);
+	wfad_run_model_free(&t);
+}
+
+/* gnnrun, gnnrundag and the run-level gbdt trained as run models: saved and loaded they
+ * predict the same bits, keep their classes and workflow; every truncation of the file is
+ * refused with its name, and one classifier's state is not loaded as another's. */
 WFAD_TEST(run_model_round_trip_and_truncation)
 {
 	struct wfad_collection c = {0};
@@ -73,8 +106,8 @@ WFAD_TEST(run_model_round_trip_and_truncation)
 	char path[64], cut[64];
 	snprintf(path, sizeof(path), "/tmp/wfad-test-run-model-%ld.wfad", (long)getpid());
 	snprintf(cut, sizeof(cut), "/tmp/wfad-test-run-model-%ld.cut", (long)getpid());
-	const char *names[] = {"gnnrun", "gnnrundag"};
-	for (int v = 0; v < 2; v++) {
+	const char *names[] = {"gnnrun", "gnnrundag", "gbdt"};
+	for (int v = 0; v < 3; v++) {
 		struct wfad_run_model m = {0}, back = {0};
 		struct wfad_error err = {0};
 		struct wfad_detector_params p = {.seed = 5, .epochs = 6};
@@ -105,16 +138,19 @@ WFAD_TEST(run_model_round_trip_and_truncation)
 			CHECK(strstr(err.file, "wfad-test-run-model") != NULL);
 			wfad_run_model_free(&t);
 		}
+		if (v == 0)
+			check_renamed(path, cut, "gnnrundag");
+		if (v == 2)
+			check_renamed(path, cut, "gnnrun");
 		wfad_run_model_free(&m);
 		wfad_run_model_free(&back);
 	}
-	/* One kind's file is not another's: a gnnrundag state in a file naming gnnrun. */
 	struct wfad_error err = {0};
 	struct wfad_run_model m = {0};
-	CHECK_INT(wfad_run_model_train(&m, "gbdt", &(struct wfad_detector_params){0}, eht, train, 6,
-				       valid, 2, &err),
+	CHECK_INT(wfad_run_model_train(&m, "ganttcnn", &(struct wfad_detector_params){0}, eht,
+				       train, 6, valid, 2, &err),
 		  WFAD_EINVAL);
-	CHECK(strstr(err.message, "cannot be saved") != NULL);
+	CHECK(strstr(err.message, "cannot be saved") && strstr(err.message, "gnnrun"));
 	CHECK_INT(wfad_run_model_load(&m, "tests/data/flowbench-mini/ATTRIBUTION.md", &err),
 		  WFAD_EFORMAT);
 	CHECK(!wfad_run_model_is_file("tests/data/flowbench-mini/ATTRIBUTION.md"));
@@ -154,6 +190,13 @@ WFAD_TEST(run_model_gnnrun_explains_runs)
 	for (size_t j = 0; j < n; j++)
 		CHECK(out[j] == 0.0);
 	CHECK_INT(wfad_run_model_explain(&m, eht, 9, 99, out, &err), WFAD_EINVAL);
+	wfad_run_model_free(&m);
+	/* The run-level gbdt gives no per-job explanation and says so. */
+	CHECK_OK(wfad_run_model_train(&m, "gbdt", &(struct wfad_detector_params){.seed = 1}, eht,
+				      train, 8, NULL, 0, &err),
+		 &err);
+	CHECK_INT(wfad_run_model_explain(&m, eht, 9, 3, out, &err), WFAD_EINVAL);
+	CHECK(strstr(err.message, "does not explain") != NULL);
 	free(out);
 	wfad_run_model_free(&m);
 	wfad_collection_free(&c);

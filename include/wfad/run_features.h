@@ -32,6 +32,13 @@ enum wfad_status wfad_run_features_transform(const struct wfad_run_featurizer *r
 					     const struct wfad_dataset *ds, const size_t *runs,
 					     size_t n_runs, float *out);
 void wfad_run_featurizer_free(struct wfad_run_featurizer *rf);
+/* Blob: u32 magic "WRFT", u32 version 1, u32 transformations, per transformation its name
+ * and WFAD_RUN_STATS f64 medians, then the f64 makespan median. load consumes exactly its
+ * bytes; WFAD_EFORMAT (magic, version), WFAD_EPARSE (truncated or inconsistent), WFAD_ENOMEM;
+ * on failure *rf is untouched. */
+enum wfad_status wfad_run_features_save(const struct wfad_run_featurizer *rf, FILE *f);
+enum wfad_status wfad_run_features_load(struct wfad_run_featurizer *rf, FILE *f,
+					struct wfad_error *err);
 
 /* Columns of a row that mean the same in every workflow: the WFAD_RUN_SHARED_COLS host and
  * makespan columns, then per delay the largest and the mean of the per-transformation mean log

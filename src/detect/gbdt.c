@@ -6,6 +6,7 @@
 #include <xgboost/c_api.h>
 
 #include "wfad/detect.h"
+#include "xgb_io.h"
 
 #define GBDT_MAGIC 0x54424757u /* "WGBT" little-endian */
 #define GBDT_VERSION 1u
@@ -14,7 +15,6 @@
 #define GBDT_DEFAULT_ETA 0.1
 #define GBDT_MAX_DEPTH 6
 #define GBDT_MAX_TREES 100000
-#define GBDT_MAX_MODEL_BYTES ((uint64_t)1 << 31)
 
 struct gbdt {
 	struct wfad_detector base;
@@ -384,15 +384,10 @@ static enum wfad_status gbdt_save(const struct wfad_detector *det, FILE *f)
 {
 	const struct gbdt *m = (const struct gbdt *)det;
 	WFAD_ASSERT(m->booster);
-	bst_ulong len = 0;
-	const char *buf = NULL;
-	if (XGBoosterSaveModelToBuffer(m->booster, "{\"format\": \"ubj\"}", &len, &buf) != 0)
-		return WFAD_EINVAL;
 	if (!wfad_io_write_u32(f, GBDT_MAGIC) || !wfad_io_write_u32(f, GBDT_VERSION) ||
-	    !wfad_io_write_u64(f, m->d) || !wfad_io_write_u32(f, (uint32_t)m->n_trees) ||
-	    !wfad_io_write_u64(f, len) || fwrite(buf, 1, len, f) != len)
+	    !wfad_io_write_u64(f, m->d) || !wfad_io_write_u32(f, (uint32_t)m->n_trees))
 		return WFAD_EIO;
-	return WFAD_OK;
+	return wfad_xgb_write_booster(m->booster, f);
 }
 
 static enum wfad_status gbdt_load(const struct wfad_detector_params *p, FILE *f,
@@ -400,9 +395,8 @@ static enum wfad_status gbdt_load(const struct wfad_detector_params *p, FILE *f,
 {
 	enum wfad_status st = WFAD_OK;
 	struct wfad_detector *det = NULL;
-	char *buf = NULL;
 	uint32_t magic, version, n_trees;
-	uint64_t d, len;
+	uint64_t d;
 	if (!wfad_io_read_u32(f, &magic) || !wfad_io_read_u32(f, &version))
 		goto truncated;
 	if (magic != GBDT_MAGIC) {
@@ -414,38 +408,17 @@ static enum wfad_status gbdt_load(const struct wfad_detector_params *p, FILE *f,
 				    "gbdt model version %u is not supported", version);
 		goto cleanup;
 	}
-	if (!wfad_io_read_u64(f, &d) || !wfad_io_read_u32(f, &n_trees) ||
-	    !wfad_io_read_u64(f, &len))
+	if (!wfad_io_read_u64(f, &d) || !wfad_io_read_u32(f, &n_trees))
 		goto truncated;
-	if (d == 0 || n_trees == 0 || n_trees > GBDT_MAX_TREES || len == 0) {
+	if (d == 0 || n_trees == 0 || n_trees > GBDT_MAX_TREES) {
 		st = wfad_error_set(err, WFAD_EPARSE, "", 0, 0,
-				    "gbdt model with %llu columns, %u trees, %llu bytes",
-				    (unsigned long long)d, n_trees, (unsigned long long)len);
+				    "gbdt model with %llu columns, %u trees", (unsigned long long)d,
+				    n_trees);
 		goto cleanup;
 	}
-	if (len > GBDT_MAX_MODEL_BYTES || d > ((uint64_t)1 << 24)) {
+	if (d > ((uint64_t)1 << 24)) {
 		st = wfad_error_set(err, WFAD_ELIMIT, "", 0, 0, "gbdt model too large");
 		goto cleanup;
-	}
-	/* Read in steps so a corrupt length cannot allocate more than the file holds. */
-	size_t got = 0, cap = 0;
-	while (got < len) {
-		if (got == cap) {
-			size_t c = cap ? 2 * cap : 1 << 16;
-			c = c < len ? c : (size_t)len;
-			char *nb = realloc(buf, c);
-			if (!nb) {
-				st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0,
-						    "gbdt: out of memory");
-				goto cleanup;
-			}
-			buf = nb;
-			cap = c;
-		}
-		size_t n = fread(buf + got, 1, cap - got, f);
-		if (n == 0)
-			goto truncated;
-		got += n;
 	}
 	if ((st = gbdt_create(p, &det)) != WFAD_OK) {
 		st = wfad_error_set(err, st, "", 0, 0, "gbdt: cannot create the detector");
@@ -454,12 +427,8 @@ static enum wfad_status gbdt_load(const struct wfad_detector_params *p, FILE *f,
 	struct gbdt *m = (struct gbdt *)det;
 	bst_ulong n_features = 0;
 	int rounds = 0;
-	if (XGBoosterCreate(NULL, 0, &m->booster) != 0 ||
-	    XGBoosterLoadModelFromBuffer(m->booster, buf, len) != 0) {
-		st = wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "gbdt model: xgboost: %s",
-				    XGBGetLastError());
+	if ((st = wfad_xgb_read_booster(f, "gbdt", &m->booster, err)) != WFAD_OK)
 		goto cleanup;
-	}
 	if (XGBoosterGetNumFeature(m->booster, &n_features) != 0 ||
 	    XGBoosterBoostedRounds(m->booster, &rounds) != 0 || n_features != d ||
 	    rounds != (int)n_trees) {
@@ -477,7 +446,6 @@ static enum wfad_status gbdt_load(const struct wfad_detector_params *p, FILE *f,
 truncated:
 	st = wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "truncated gbdt model");
 cleanup:
-	free(buf);
 	if (det)
 		wfad_detector_gbdt.destroy(det);
 	return st;

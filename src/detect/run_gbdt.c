@@ -5,8 +5,13 @@
 #include <string.h>
 #include <xgboost/c_api.h>
 
+#include "wfad/detect.h"
 #include "wfad/run_features.h"
 #include "wfad/runlevel.h"
+#include "xgb_io.h"
+
+#define RUN_GBDT_MAGIC 0x42475257u /* "WRGB" */
+#define RUN_GBDT_VERSION 1u
 
 /* One run featurizer per workflow fitted on. A joint model's columns: JOINT_SHARED
  * workflow-agnostic ones (host pooling, makespan, and per delay the largest and the mean of
@@ -149,6 +154,27 @@ cleanup:
 	return st;
 }
 
+/* Room for np run featurizers and their names. */
+static bool alloc_featurizers(struct run_gbdt *g, size_t np)
+{
+	g->rf = calloc(np, sizeof(*g->rf));
+	g->names = calloc(np, sizeof(*g->names));
+	g->block0 = calloc(np, sizeof(*g->block0));
+	return g->rf && g->names && g->block0;
+}
+
+/* The column layout of the fitted featurizers: block0 and cols. */
+static void layout(struct run_gbdt *g)
+{
+	g->cols = g->joint ? JOINT_SHARED : 0;
+	for (size_t p = 0; p < g->n_rf; p++) {
+		size_t cols = wfad_run_featurizer_n_cols(&g->rf[p]);
+		WFAD_ASSERT(cols >= TAIL);
+		g->block0[p] = g->cols;
+		g->cols += g->joint ? cols - TAIL : cols;
+	}
+}
+
 /* One run featurizer per part of the training task and the column layout. */
 static enum wfad_status fit_featurizers(struct run_gbdt *g, const struct wfad_run_task *train,
 					struct wfad_error *err)
@@ -156,23 +182,15 @@ static enum wfad_status fit_featurizers(struct run_gbdt *g, const struct wfad_ru
 	size_t np;
 	const struct wfad_run_task *parts = wfad_run_task_parts(train, &np);
 	g->joint = train->n_parts > 0;
-	g->rf = calloc(np, sizeof(*g->rf));
-	g->names = calloc(np, sizeof(*g->names));
-	g->block0 = calloc(np, sizeof(*g->block0));
-	if (!g->rf || !g->names || !g->block0)
+	if (!alloc_featurizers(g, np))
 		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
 	g->n_rf = np;
-	g->cols = g->joint ? JOINT_SHARED : 0;
-	for (size_t p = 0; p < np; p++) {
+	for (size_t p = 0; p < np; p++)
 		if (!(g->names[p] = strdup(parts[p].ds->workflow)) ||
 		    wfad_run_features_fit(&g->rf[p], parts[p].ds, parts[p].runs, parts[p].n_runs) !=
 			    WFAD_OK)
 			return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
-		size_t cols = wfad_run_featurizer_n_cols(&g->rf[p]);
-		WFAD_ASSERT(cols >= TAIL);
-		g->block0[p] = g->cols;
-		g->cols += g->joint ? cols - TAIL : cols;
-	}
+	layout(g);
 	return WFAD_OK;
 }
 
@@ -287,6 +305,95 @@ static enum wfad_status predict(const struct wfad_run_classifier *c,
 	return st;
 }
 
+/* State: u32 magic, u32 version, u32 joint, u32 featurizers, per featurizer its workflow name
+ * and run featurizer blob, u32 classes, u32 best iteration, the booster blob. */
+static enum wfad_status save(const struct wfad_run_classifier *c, FILE *f)
+{
+	const struct run_gbdt *g = (const struct run_gbdt *)c;
+	WFAD_ASSERT(g->booster);
+	if (!wfad_io_write_u32(f, RUN_GBDT_MAGIC) || !wfad_io_write_u32(f, RUN_GBDT_VERSION) ||
+	    !wfad_io_write_u32(f, g->joint) || !wfad_io_write_u32(f, (uint32_t)g->n_rf))
+		return WFAD_EIO;
+	for (size_t i = 0; i < g->n_rf; i++) {
+		if (!wfad_io_write_str(f, g->names[i]))
+			return WFAD_EIO;
+		enum wfad_status st = wfad_run_features_save(&g->rf[i], f);
+		if (st != WFAD_OK)
+			return st;
+	}
+	if (!wfad_io_write_u32(f, (uint32_t)g->n_classes) ||
+	    !wfad_io_write_u32(f, (uint32_t)g->best_iter))
+		return WFAD_EIO;
+	return wfad_xgb_write_booster(g->booster, f);
+}
+
+static enum wfad_status load_state(struct run_gbdt *g, FILE *f, struct wfad_error *err)
+{
+	uint32_t magic, version, joint, n_rf, n_classes, best_iter;
+	if (!wfad_io_read_u32(f, &magic) || !wfad_io_read_u32(f, &version))
+		goto truncated;
+	if (magic != RUN_GBDT_MAGIC || version != RUN_GBDT_VERSION)
+		return wfad_error_set(err, WFAD_EFORMAT, "", 0, 0,
+				      "not a run-level gbdt state (magic %08x, version %u)", magic,
+				      version);
+	if (!wfad_io_read_u32(f, &joint) || !wfad_io_read_u32(f, &n_rf))
+		goto truncated;
+	if (joint > 1 || n_rf == 0 || n_rf > 1024 || (!joint && n_rf != 1))
+		return wfad_error_set(err, WFAD_EPARSE, "", 0, 0,
+				      "run-level gbdt state with %u featurizers", n_rf);
+	g->joint = joint;
+	if (!alloc_featurizers(g, n_rf))
+		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "gbdt: out of memory");
+	for (uint32_t i = 0; i < n_rf; i++) {
+		char buf[WFAD_IO_MAX_STRING + 1];
+		g->n_rf = i + 1;
+		if (!wfad_io_read_str(f, buf, sizeof(buf)))
+			goto truncated;
+		if (!(g->names[i] = strdup(buf)))
+			return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "gbdt: out of memory");
+		enum wfad_status st = wfad_run_features_load(&g->rf[i], f, err);
+		if (st != WFAD_OK)
+			return st;
+	}
+	layout(g);
+	if (!wfad_io_read_u32(f, &n_classes) || !wfad_io_read_u32(f, &best_iter))
+		goto truncated;
+	if (n_classes < 2 || n_classes > 4096 || best_iter >= 100000)
+		return wfad_error_set(err, WFAD_EPARSE, "", 0, 0,
+				      "run-level gbdt state with %u classes, best round %u",
+				      n_classes, best_iter);
+	g->n_classes = n_classes;
+	g->best_iter = (int)best_iter;
+	enum wfad_status st = wfad_xgb_read_booster(f, "gbdt", &g->booster, err);
+	if (st != WFAD_OK)
+		return st;
+	bst_ulong n_features = 0;
+	int rounds = 0;
+	if (XGBoosterGetNumFeature(g->booster, &n_features) != 0 ||
+	    XGBoosterBoostedRounds(g->booster, &rounds) != 0 || n_features != g->cols ||
+	    rounds <= g->best_iter)
+		return wfad_error_set(err, WFAD_EPARSE, "", 0, 0,
+				      "run-level gbdt: the trees do not match the state");
+	return WFAD_OK;
+truncated:
+	return wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "truncated run-level gbdt state");
+}
+
+static enum wfad_status load(const struct wfad_detector_params *p, FILE *f,
+			     struct wfad_run_classifier **out, struct wfad_error *err)
+{
+	struct wfad_run_classifier *c = NULL;
+	enum wfad_status st = create(p, &c);
+	if (st != WFAD_OK)
+		return wfad_error_set(err, st, "", 0, 0, "gbdt: out of memory");
+	if ((st = load_state((struct run_gbdt *)c, f, err)) != WFAD_OK) {
+		destroy(c);
+		return st;
+	}
+	*out = c;
+	return WFAD_OK;
+}
+
 const struct wfad_run_classifier_ops wfad_run_classifier_gbdt = {
 	.name = "gbdt",
 	.summary = "XGBoost on per-run aggregates (per-transformation delay ratios, host pooling)",
@@ -295,4 +402,6 @@ const struct wfad_run_classifier_ops wfad_run_classifier_gbdt = {
 	.predict = predict,
 	.destroy = destroy,
 	.flags = WFAD_RUN_CLASSIFIER_JOINT,
+	.save = save,
+	.load = load,
 };

@@ -51,11 +51,18 @@ enum wfad_status wfad_run_model_train(struct wfad_run_model *m, const char *name
 	if (!t.ops)
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0, "unknown run classifier '%s'",
 				      name);
-	if (!t.ops->save)
+	if (!t.ops->save) {
+		char can[256] = "";
+		for (size_t i = 0, at = 0; i < wfad_run_classifier_count(); i++) {
+			const struct wfad_run_classifier_ops *o = wfad_run_classifier_at(i);
+			if (o->save && at < sizeof(can))
+				at += (size_t)snprintf(can + at, sizeof(can) - at, "%s%s",
+						       at ? ", " : "", o->name);
+		}
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
-				      "run classifier '%s' cannot be saved (gnnrun and gnnrundag "
-				      "can)",
-				      name);
+				      "run classifier '%s' cannot be saved (these can: %s)", name,
+				      can);
+	}
 	const char **labels = NULL;
 	size_t n_classes = wfad_run_labels(ds, &labels);
 	uint32_t *y = malloc((n_train + n_valid + 1) * sizeof(uint32_t));

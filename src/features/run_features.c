@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wfad/detect.h"
 #include "wfad/run_features.h"
 
 static const enum wfad_field stat_fields[WFAD_RUN_STATS] = {
@@ -239,4 +240,66 @@ void wfad_run_features_summary(const struct wfad_run_featurizer *rf, const float
 		o[3 * s + 1] = n ? (float)(sum / (double)n) : NAN;
 		o[3 * s + 2] = n ? (float)jmax : NAN;
 	}
+}
+
+#define RUN_FEATURES_MAGIC 0x54465257u /* "WRFT" */
+#define RUN_FEATURES_VERSION 1u
+
+enum wfad_status wfad_run_features_save(const struct wfad_run_featurizer *rf, FILE *f)
+{
+	bool ok = wfad_io_write_u32(f, RUN_FEATURES_MAGIC) &&
+		  wfad_io_write_u32(f, RUN_FEATURES_VERSION) &&
+		  wfad_io_write_u32(f, (uint32_t)rf->n_tr);
+	for (size_t t = 0; ok && t < rf->n_tr; t++)
+		ok = wfad_io_write_str(f, rf->tr_names[t]) &&
+		     wfad_io_write_f64s(f, rf->median + t * WFAD_RUN_STATS, WFAD_RUN_STATS);
+	ok = ok && wfad_io_write_f64(f, rf->makespan_median);
+	return ok ? WFAD_OK : WFAD_EIO;
+}
+
+enum wfad_status wfad_run_features_load(struct wfad_run_featurizer *rf, FILE *f,
+					struct wfad_error *err)
+{
+	struct wfad_run_featurizer t = {0};
+	uint32_t magic, version, n_tr = 0;
+	enum wfad_status st = WFAD_EPARSE;
+	if (!wfad_io_read_u32(f, &magic) || !wfad_io_read_u32(f, &version))
+		goto truncated;
+	if (magic != RUN_FEATURES_MAGIC || version != RUN_FEATURES_VERSION)
+		return wfad_error_set(err, WFAD_EFORMAT, "", 0, 0,
+				      "not a run featurizer (magic %08x, version %u)", magic,
+				      version);
+	if (!wfad_io_read_u32(f, &n_tr))
+		goto truncated;
+	if (n_tr == 0 || n_tr > (1u << 20))
+		return wfad_error_set(err, WFAD_EPARSE, "", 0, 0,
+				      "run featurizer with %u transformations", n_tr);
+	t.tr_names = calloc(n_tr, sizeof(char *));
+	t.median = malloc(n_tr * WFAD_RUN_STATS * sizeof(double));
+	if (!t.tr_names || !t.median) {
+		st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
+		goto fail;
+	}
+	for (uint32_t k = 0; k < n_tr; k++) {
+		char buf[WFAD_IO_MAX_STRING + 1];
+		if (!wfad_io_read_str(f, buf, sizeof(buf)) ||
+		    !wfad_io_read_f64s(f, t.median + (size_t)k * WFAD_RUN_STATS, WFAD_RUN_STATS))
+			goto truncated;
+		if (!(t.tr_names[k] = strdup(buf))) {
+			st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
+			goto fail;
+		}
+		t.n_tr = k + 1;
+	}
+	if (!wfad_io_read_f64(f, &t.makespan_median))
+		goto truncated;
+	wfad_run_featurizer_free(rf);
+	*rf = t;
+	return WFAD_OK;
+truncated:
+	st = wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "truncated run featurizer");
+fail:
+	t.n_tr = t.tr_names ? n_tr : 0; /* free every name slot (calloc'ed) */
+	wfad_run_featurizer_free(&t);
+	return st;
 }
