@@ -58,7 +58,7 @@ int cmd_train(int argc, char **argv)
 		{"detector", 'd', "NAME", "the detector (see 'wfad detectors')", &detector},
 		{"task", 0, "TASK",
 		 "job (default): a job detector; run: a run classifier on the run labels (gnnrun, "
-		 "gnnrundag, gbdt)",
+		 "gnnrundag, gbdt, ganttcnn)",
 		 &task},
 		{"output", 'o', "FILE", "model file to write (required)", &output},
 		{"features", 0, "SET", CLI_FEATURES_HELP, &features},

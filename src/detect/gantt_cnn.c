@@ -8,9 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wfad/detect.h"
 #include "wfad/nn.h"
 #include "wfad/render.h"
 #include "wfad/runlevel.h"
+
+#define GANTT_CNN_MAGIC 0x544e4757u /* "WGNT" */
+#define GANTT_CNN_VERSION 1u
 
 /* Raster side; a build may override it (-DWFAD_GANTT_CNN_RN=64) for experiments. */
 #ifndef WFAD_GANTT_CNN_RN
@@ -45,7 +49,8 @@ struct gantt_cnn {
 	struct wfad_detector_params p;
 	size_t n_classes;
 	double span;   /* seconds on the raster's time axis (longest training run) */
-	double *util;  /* [n_nodes] typical log utilisation of each node's transformation */
+	double *util;  /* [n_util] typical log utilisation of each node's transformation */
+	size_t n_util; /* nodes of the training DAG */
 	size_t n_nets; /* nets fitted */
 	struct net nets[NETS];
 };
@@ -210,6 +215,7 @@ static enum wfad_status fit_util(struct gantt_cnn *g, const struct wfad_run_task
 	const struct wfad_dataset *ds = t->ds;
 	size_t m = ds->dag.n_nodes;
 	g->util = malloc((m + 1) * sizeof(double));
+	g->n_util = m;
 	double *buf = malloc((m * t->n_runs + 1) * sizeof(double));
 	if (!g->util || !buf) {
 		free(buf);
@@ -250,8 +256,8 @@ static size_t net_plan(struct net *t, size_t k)
 	return size;
 }
 
-/* Plans, allocates and initialises net t from the seeded stream. */
-static enum wfad_status net_init(struct net *t, size_t k, struct wfad_rng *rng)
+/* Plans and allocates net t for k classes, its layers bound to the block. */
+static enum wfad_status net_alloc(struct net *t, size_t k)
 {
 	size_t size = net_plan(t, k);
 	enum wfad_status st = wfad_nn_block_alloc(&t->blk, size);
@@ -261,6 +267,15 @@ static enum wfad_status net_init(struct net *t, size_t k, struct wfad_rng *rng)
 	wfad_nn_conv2d_bind(&t->c2, &t->blk);
 	wfad_nn_dense_bind(&t->fc, &t->blk);
 	wfad_nn_dense_bind(&t->fc2, &t->blk);
+	return WFAD_OK;
+}
+
+/* Plans, allocates and initialises net t from the seeded stream. */
+static enum wfad_status net_init(struct net *t, size_t k, struct wfad_rng *rng)
+{
+	enum wfad_status st = net_alloc(t, k);
+	if (st != WFAD_OK)
+		return st;
 	wfad_nn_conv2d_init(&t->c1, rng);
 	wfad_nn_conv2d_init(&t->c2, rng);
 	wfad_nn_dense_init(&t->fc, WFAD_NN_INIT_HE, rng);
@@ -455,6 +470,12 @@ static enum wfad_status predict(const struct wfad_run_classifier *c,
 	if (!task->ds)
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
 				      "ganttcnn: one workflow at a time (no joint tasks)");
+	if (task->ds->dag.n_nodes != g->n_util || task->n_classes != g->n_classes)
+		return wfad_error_set(
+			err, WFAD_EINVAL, "", 0, 0,
+			"ganttcnn: trained on a DAG of %zu jobs and %zu classes, asked "
+			"for %zu and %zu",
+			g->n_util, g->n_classes, task->ds->dag.n_nodes, task->n_classes);
 	size_t k = g->n_classes, one = (size_t)C0 * RN * RN;
 	struct acts a = {0};
 	float *x = rasters(g, task);
@@ -476,6 +497,96 @@ static enum wfad_status predict(const struct wfad_run_classifier *c,
 	return WFAD_OK;
 }
 
+/* State: u32 magic, u32 version, u32 raster side, u32 channels, u32 classes, f64 span, u32
+ * nodes and their f64 typical utilisations, u32 nets, per net u64 parameter count and the f32
+ * parameters. */
+static enum wfad_status save(const struct wfad_run_classifier *c, FILE *f)
+{
+	const struct gantt_cnn *g = (const struct gantt_cnn *)c;
+	WFAD_ASSERT(g->n_nets);
+	bool ok = wfad_io_write_u32(f, GANTT_CNN_MAGIC) &&
+		  wfad_io_write_u32(f, GANTT_CNN_VERSION) && wfad_io_write_u32(f, RN) &&
+		  wfad_io_write_u32(f, C0) && wfad_io_write_u32(f, (uint32_t)g->n_classes) &&
+		  wfad_io_write_f64(f, g->span) && wfad_io_write_u32(f, (uint32_t)g->n_util) &&
+		  wfad_io_write_f64s(f, g->util, g->n_util) &&
+		  wfad_io_write_u32(f, (uint32_t)g->n_nets);
+	for (size_t e = 0; ok && e < g->n_nets; e++)
+		ok = wfad_io_write_u64(f, g->nets[e].blk.n) &&
+		     wfad_io_write_f32s(f, g->nets[e].blk.param, g->nets[e].blk.n);
+	return ok ? WFAD_OK : WFAD_EIO;
+}
+
+static enum wfad_status load_state(struct gantt_cnn *g, FILE *f, struct wfad_error *err)
+{
+	uint32_t magic, version, rn, c0, k, n_util, n_nets;
+	if (!wfad_io_read_u32(f, &magic) || !wfad_io_read_u32(f, &version))
+		goto truncated;
+	if (magic != GANTT_CNN_MAGIC || version != GANTT_CNN_VERSION)
+		return wfad_error_set(err, WFAD_EFORMAT, "", 0, 0,
+				      "not a ganttcnn state (magic %08x, version %u)", magic,
+				      version);
+	if (!wfad_io_read_u32(f, &rn) || !wfad_io_read_u32(f, &c0) || !wfad_io_read_u32(f, &k) ||
+	    !wfad_io_read_f64(f, &g->span) || !wfad_io_read_u32(f, &n_util))
+		goto truncated;
+	if (rn != RN || c0 != C0)
+		return wfad_error_set(
+			err, WFAD_EFORMAT, "", 0, 0,
+			"ganttcnn state for %u x %u rasters of %u channels; this build "
+			"reads %d x %d of %d",
+			rn, rn, c0, RN, RN, C0);
+	if (k < 2 || k > 4096 || n_util == 0 || n_util > (1u << 24) || !(g->span >= 1.0))
+		return wfad_error_set(err, WFAD_EPARSE, "", 0, 0,
+				      "ganttcnn state with %u classes, %u nodes, span %g", k,
+				      n_util, g->span);
+	g->n_classes = k;
+	if (!(g->util = malloc(n_util * sizeof(double))))
+		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "ganttcnn: out of memory");
+	g->n_util = n_util;
+	if (!wfad_io_read_f64s(f, g->util, n_util) || !wfad_io_read_u32(f, &n_nets))
+		goto truncated;
+	if (n_nets == 0 || n_nets > NETS)
+		return wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "ganttcnn state with %u nets",
+				      n_nets);
+	for (uint32_t e = 0; e < n_nets; e++) {
+		uint64_t count;
+		if (!wfad_io_read_u64(f, &count))
+			goto truncated;
+		struct net plan = {0};
+		if (count != net_plan(&plan, k))
+			return wfad_error_set(err, WFAD_EPARSE, "", 0, 0,
+					      "ganttcnn state: a net of %llu parameters",
+					      (unsigned long long)count);
+		if (net_alloc(&g->nets[e], k) != WFAD_OK)
+			return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0,
+					      "ganttcnn: out of memory");
+		g->n_nets = e + 1;
+		if (!wfad_io_read_f32s(f, g->nets[e].blk.param, g->nets[e].blk.n))
+			goto truncated;
+		for (size_t i = 0; i < g->nets[e].blk.n; i++)
+			if (!isfinite(g->nets[e].blk.param[i]))
+				return wfad_error_set(err, WFAD_EPARSE, "", 0, 0,
+						      "ganttcnn state with non-finite weights");
+	}
+	return WFAD_OK;
+truncated:
+	return wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "truncated ganttcnn state");
+}
+
+static enum wfad_status load(const struct wfad_detector_params *p, FILE *f,
+			     struct wfad_run_classifier **out, struct wfad_error *err)
+{
+	struct wfad_run_classifier *c = NULL;
+	enum wfad_status st = create(p, &c);
+	if (st != WFAD_OK)
+		return wfad_error_set(err, st, "", 0, 0, "ganttcnn: out of memory");
+	if ((st = load_state((struct gantt_cnn *)c, f, err)) != WFAD_OK) {
+		destroy(c);
+		return st;
+	}
+	*out = c;
+	return WFAD_OK;
+}
+
 const struct wfad_run_classifier_ops wfad_run_classifier_ganttcnn = {
 	.name = "ganttcnn",
 	.summary = "small CNN on each run's Gantt raster (32x32, segment and CPU-utilisation "
@@ -484,4 +595,6 @@ const struct wfad_run_classifier_ops wfad_run_classifier_ganttcnn = {
 	.fit = fit,
 	.predict = predict,
 	.destroy = destroy,
+	.save = save,
+	.load = load,
 };
