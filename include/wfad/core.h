@@ -136,6 +136,11 @@ double wfad_median(double *v, size_t n);
 /* Monotonic wall-clock seconds, for timings reported next to results. */
 double wfad_clock_seconds(void);
 
+/* 64-bit FNV-1a of p[0..n) continued from h (start with WFAD_FNV_OFFSET): the checksums of
+ * the binary blobs in model files. */
+#define WFAD_FNV_OFFSET 0xcbf29ce484222325ull
+uint64_t wfad_fnv1a(uint64_t h, const void *p, size_t n);
+
 /* Reads a whole file into a heap buffer with a terminating NUL (not counted in *len).
  * Fails with WFAD_ELIMIT when the file is larger than max_bytes. Caller frees *data. */
 enum wfad_status wfad_read_file(const char *path, size_t max_bytes, char **data, size_t *len,

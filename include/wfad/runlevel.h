@@ -136,6 +136,9 @@ enum wfad_status wfad_run_model_save(const struct wfad_run_model *m, const char 
 				     struct wfad_error *err);
 enum wfad_status wfad_run_model_load(struct wfad_run_model *m, const char *path,
 				     struct wfad_error *err);
+/* The same from an open stream; path names it in messages. */
+enum wfad_status wfad_run_model_read(struct wfad_run_model *m, FILE *f, const char *path,
+				     struct wfad_error *err);
 void wfad_run_model_free(struct wfad_run_model *m); /* accepts a zeroed struct */
 /* Whether the file at path starts like a run-level model file. */
 bool wfad_run_model_is_file(const char *path);

@@ -7,6 +7,16 @@
 
 #include "wfad/core.h"
 
+uint64_t wfad_fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
 enum wfad_status wfad_read_file(const char *path, size_t max_bytes, char **data, size_t *len,
 				struct wfad_error *err)
 {

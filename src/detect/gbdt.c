@@ -9,7 +9,7 @@
 #include "xgb_io.h"
 
 #define GBDT_MAGIC 0x54424757u /* "WGBT" little-endian */
-#define GBDT_VERSION 1u
+#define GBDT_VERSION 2u        /* 2: the trees carry a checksum; version 1 files still load */
 #define GBDT_DEFAULT_TREES 300
 #define GBDT_DEFAULT_PATIENCE 30
 #define GBDT_DEFAULT_ETA 0.1
@@ -403,7 +403,7 @@ static enum wfad_status gbdt_load(const struct wfad_detector_params *p, FILE *f,
 		st = wfad_error_set(err, WFAD_EFORMAT, "", 0, 0, "not a gbdt model (bad magic)");
 		goto cleanup;
 	}
-	if (version != GBDT_VERSION) {
+	if (version != GBDT_VERSION && version != 1) {
 		st = wfad_error_set(err, WFAD_EFORMAT, "", 0, 0,
 				    "gbdt model version %u is not supported", version);
 		goto cleanup;
@@ -427,7 +427,7 @@ static enum wfad_status gbdt_load(const struct wfad_detector_params *p, FILE *f,
 	struct gbdt *m = (struct gbdt *)det;
 	bst_ulong n_features = 0;
 	int rounds = 0;
-	if ((st = wfad_xgb_read_booster(f, "gbdt", &m->booster, err)) != WFAD_OK)
+	if ((st = wfad_xgb_read_booster(f, "gbdt", version >= 2, &m->booster, err)) != WFAD_OK)
 		goto cleanup;
 	if (XGBoosterGetNumFeature(m->booster, &n_features) != 0 ||
 	    XGBoosterBoostedRounds(m->booster, &rounds) != 0 || n_features != d ||

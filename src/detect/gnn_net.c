@@ -11,11 +11,12 @@
 #define GNN_CLIP_NORM 10.0
 #define GNN_EVAL_GRAPHS 32 /* graphs per pass when validating or predicting */
 #define GNN_MAX_WIDTH (1u << 20)
+#define GNN_MAX_PARAMS ((uint64_t)1 << 26) /* 256 MB of parameters; models here have ~20k */
 
-enum wfad_status wfad_gnn_net_create(struct wfad_gnn_net *net, enum wfad_gnn_task task, size_t d,
-				     size_t h, size_t out, bool skip, float dropout)
+/* Lays out net's layers for the shape; returns the parameter count (nothing allocated). */
+static size_t net_plan(struct wfad_gnn_net *net, enum wfad_gnn_task task, size_t d, size_t h,
+		       size_t out, bool skip, float dropout)
 {
-	WFAD_ASSERT(d > 0 && h > 0 && out > 0 && dropout >= 0.0f && dropout < 1.0f);
 	*net = (struct wfad_gnn_net){.task = task, .d = d, .h = h, .out = out, .dropout = dropout};
 	net->skip = skip && task != WFAD_GNN_GRAPH_XENT;
 	size_t head_in = task == WFAD_GNN_GRAPH_XENT ? 2 * h : h + (net->skip ? d : 0);
@@ -24,6 +25,14 @@ enum wfad_status wfad_gnn_net_create(struct wfad_gnn_net *net, enum wfad_gnn_tas
 	wfad_nn_dense_plan(&net->layer[1], h, h, &size);
 	wfad_nn_dense_plan(&net->layer[2], head_in, h, &size);
 	wfad_nn_dense_plan(&net->layer[3], h, out, &size);
+	return size;
+}
+
+enum wfad_status wfad_gnn_net_create(struct wfad_gnn_net *net, enum wfad_gnn_task task, size_t d,
+				     size_t h, size_t out, bool skip, float dropout)
+{
+	WFAD_ASSERT(d > 0 && h > 0 && out > 0 && dropout >= 0.0f && dropout < 1.0f);
+	size_t size = net_plan(net, task, d, h, out, skip, dropout);
 	enum wfad_status st = wfad_nn_block_alloc(&net->block, size);
 	if (st != WFAD_OK) {
 		*net = (struct wfad_gnn_net){0};
@@ -1046,15 +1055,16 @@ enum wfad_status wfad_gnn_load(struct wfad_gnn_net *net, const char *name, uint3
 	    h > GNN_MAX_WIDTH || out > GNN_MAX_WIDTH || !out_ok)
 		return wfad_error_set(err, WFAD_EPARSE, "", 0, 0,
 				      "%s model with an impossible shape", name);
+	/* The count must fit the shape before anything that large is allocated. */
+	struct wfad_gnn_net plan;
+	size_t planned = net_plan(&plan, task, d, h, out, skip != 0, dropout);
+	if (count != planned || count > GNN_MAX_PARAMS)
+		return wfad_error_set(err, WFAD_EPARSE, "", 0, 0,
+				      "%s model with %llu parameters where its shape has %zu", name,
+				      (unsigned long long)count, planned);
 	enum wfad_status st = wfad_gnn_net_create(net, task, d, h, out, skip != 0, dropout);
 	if (st != WFAD_OK)
 		return wfad_error_set(err, st, "", 0, 0, "%s: out of memory", name);
-	if (count != net->block.n) {
-		wfad_gnn_net_free(net);
-		return wfad_error_set(err, WFAD_EPARSE, "", 0, 0,
-				      "%s model with %llu parameters where its shape has %zu", name,
-				      (unsigned long long)count, net->block.n);
-	}
 	if (!wfad_io_read_f32s(f, net->block.param, net->block.n)) {
 		wfad_gnn_net_free(net);
 		goto truncated;

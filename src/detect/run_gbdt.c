@@ -364,7 +364,7 @@ static enum wfad_status load_state(struct run_gbdt *g, FILE *f, struct wfad_erro
 				      n_classes, best_iter);
 	g->n_classes = n_classes;
 	g->best_iter = (int)best_iter;
-	enum wfad_status st = wfad_xgb_read_booster(f, "gbdt", &g->booster, err);
+	enum wfad_status st = wfad_xgb_read_booster(f, "gbdt", true, &g->booster, err);
 	if (st != WFAD_OK)
 		return st;
 	bst_ulong n_features = 0;

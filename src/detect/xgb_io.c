@@ -10,12 +10,13 @@ enum wfad_status wfad_xgb_write_booster(BoosterHandle b, FILE *f)
 	const char *buf = NULL;
 	if (XGBoosterSaveModelToBuffer(b, "{\"format\": \"ubj\"}", &len, &buf) != 0)
 		return WFAD_EINVAL;
-	if (!wfad_io_write_u64(f, len) || fwrite(buf, 1, len, f) != len)
+	if (!wfad_io_write_u64(f, len) || fwrite(buf, 1, len, f) != len ||
+	    !wfad_io_write_u64(f, wfad_fnv1a(WFAD_FNV_OFFSET, buf, len)))
 		return WFAD_EIO;
 	return WFAD_OK;
 }
 
-enum wfad_status wfad_xgb_read_booster(FILE *f, const char *name, BoosterHandle *out,
+enum wfad_status wfad_xgb_read_booster(FILE *f, const char *name, bool checked, BoosterHandle *out,
 				       struct wfad_error *err)
 {
 	uint64_t len;
@@ -47,6 +48,15 @@ enum wfad_status wfad_xgb_read_booster(FILE *f, const char *name, BoosterHandle 
 		if (n == 0)
 			st = wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "truncated %s model", name);
 		got += n;
+	}
+	uint64_t sum;
+	if (st == WFAD_OK && checked) {
+		if (!wfad_io_read_u64(f, &sum))
+			st = wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "truncated %s model", name);
+		else if (sum != wfad_fnv1a(WFAD_FNV_OFFSET, buf, len))
+			st = wfad_error_set(err, WFAD_EPARSE, "", 0, 0,
+					    "%s model: the trees are corrupt (checksum mismatch)",
+					    name);
 	}
 	BoosterHandle b = NULL;
 	if (st == WFAD_OK &&

@@ -206,6 +206,14 @@ enum wfad_status wfad_run_model_load(struct wfad_run_model *m, const char *path,
 	if (!f)
 		return wfad_error_set(err, WFAD_EIO, path, 0, 0, "cannot open: %s",
 				      strerror(errno));
+	enum wfad_status st = wfad_run_model_read(m, f, path, err);
+	fclose(f);
+	return st;
+}
+
+enum wfad_status wfad_run_model_read(struct wfad_run_model *m, FILE *f, const char *path,
+				     struct wfad_error *err)
+{
 	struct wfad_run_model t = {0};
 	enum wfad_status st = WFAD_OK;
 	char magic[8], name[128], end[8];
@@ -267,6 +275,5 @@ enum wfad_status wfad_run_model_load(struct wfad_run_model *m, const char *path,
 	memset(&t, 0, sizeof(t));
 cleanup:
 	wfad_run_model_free(&t);
-	fclose(f);
 	return st;
 }

@@ -13,18 +13,6 @@ enum { BLOB_VERSION = 3, BLOB_VERSION_V2 = 2, BLOB_VERSION_V1 = 1, V2_CTX_COUNT 
 /* Limits that keep a corrupt header from asking for huge allocations. */
 enum { MAX_TRANSFORMATIONS = 1 << 24, MAX_NAME_LEN = 4096 };
 
-#define FNV_OFFSET 0xcbf29ce484222325ull
-#define FNV_PRIME 0x100000001b3ull
-
-static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= FNV_PRIME;
-	}
-	return h;
-}
-
 /* Writes to a FILE or to a growing heap buffer; the first failure sticks. */
 struct writer {
 	FILE *f;
@@ -38,7 +26,7 @@ static void put(struct writer *w, const void *p, size_t n)
 {
 	if (w->st != WFAD_OK)
 		return;
-	w->hash = fnv1a(w->hash, p, n);
+	w->hash = wfad_fnv1a(w->hash, p, n);
 	if (w->f) {
 		if (fwrite(p, 1, n, w->f) != n)
 			w->st = WFAD_EIO;
@@ -87,7 +75,7 @@ static void write_blob(const struct wfad_featurizer *fz, struct writer *w)
 {
 	WFAD_ASSERT(fz->fitted);
 	WFAD_ASSERT(fz->n_cols <= UINT32_MAX && fz->n_transformations <= UINT32_MAX);
-	w->hash = FNV_OFFSET;
+	w->hash = WFAD_FNV_OFFSET;
 	put(w, magic, sizeof(magic));
 	put_u32(w, BLOB_VERSION);
 	put_u32(w, (uint32_t)fz->set);
@@ -165,7 +153,7 @@ static enum wfad_status get(struct reader *r, void *dst, size_t n, const char *w
 		return wfad_error_set(r->err, WFAD_EPARSE, NULL, 0, 0,
 				      "featurizer blob truncated at byte %zu (%s)", r->pos + got,
 				      what);
-	r->hash = fnv1a(r->hash, dst, n);
+	r->hash = wfad_fnv1a(r->hash, dst, n);
 	r->pos += n;
 	return WFAD_OK;
 }
@@ -331,7 +319,7 @@ static enum wfad_status read_blob(struct reader *r, struct wfad_featurizer *fz)
 	unsigned char m[sizeof(magic)];
 	uint32_t version, set, norm, n_cols, n_tr, n_log = 0;
 	uint64_t sum, expect;
-	r->hash = FNV_OFFSET;
+	r->hash = WFAD_FNV_OFFSET;
 	if ((st = get(r, m, sizeof(m), "magic")) != WFAD_OK)
 		goto cleanup;
 	if (memcmp(m, magic, sizeof(magic)) != 0) {
