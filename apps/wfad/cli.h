@@ -67,6 +67,11 @@ int cli_pick_dataset(const struct wfad_collection *c, const struct wfad_dataset 
 int cli_eval_runs(const struct wfad_dataset *const *ds, size_t n_ds, const char *workflow,
 		  const struct wfad_eval_options *o, const char *format);
 
+/* The (at most max) jobs with the largest positive push[0..nodes) (a run-level model's
+ * explanation), largest first, into top[]; share[] = their part of the total positive push.
+ * Returns how many. */
+size_t cli_top_jobs(const double *push, size_t nodes, size_t max, size_t *top, double *share);
+
 /* Prints " mean ± std" (or " n/a") padded to width visible characters. */
 void cli_stat_cell(const double *v, unsigned n, int width);
 

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "wfad/model.h"
+#include "wfad/runlevel.h"
 #include "wfad/render.h"
 
 /* fontconfig, under cairo's text, keeps its configuration until exit, which LeakSanitizer
@@ -51,6 +52,48 @@ static int write_raster(const struct wfad_dataset *ds, size_t run, size_t n, con
 	return rc;
 }
 
+/* A run-level model's verdict on run 0 of ds: source says "gnnrun: cpu_3 (p 0.81)" and
+ * flagged marks the (up to 3) jobs that drove a verdict other than normal. */
+static int run_model_flags(const struct wfad_dataset *ds, const char *path, uint8_t *flagged,
+			   char *source, size_t size)
+{
+	enum { TOP = 3 };
+	struct wfad_run_model m = {0};
+	struct wfad_error err;
+	wfad_error_clear(&err);
+	size_t nodes = ds->dag.n_nodes, run0 = 0, top[TOP];
+	double *proba = NULL, *push = malloc((nodes + 1) * sizeof(double)), share[TOP];
+	int rc = EXIT_DATA;
+	if (wfad_run_model_load(&m, path, &err) != WFAD_OK)
+		goto fail;
+	if (!push || !(proba = malloc(m.n_classes * sizeof(double)))) {
+		fprintf(stderr, "wfad gantt: out of memory\n");
+		goto cleanup;
+	}
+	if (wfad_run_model_predict(&m, ds, &run0, 1, proba, &err) != WFAD_OK)
+		goto fail;
+	size_t best = 0;
+	for (size_t k = 1; k < m.n_classes; k++)
+		best = proba[k] > proba[best] ? k : best;
+	snprintf(source, size, "%s: %s (p %.2f)", m.ops->name, m.classes[best], proba[best]);
+	if (best != 0 && m.ops->explain) {
+		if (wfad_run_model_explain(&m, ds, 0, best, push, &err) != WFAD_OK)
+			goto fail;
+		size_t nt = cli_top_jobs(push, nodes, TOP, top, share);
+		for (size_t k = 0; k < nt; k++)
+			flagged[top[k]] = 1;
+	}
+	rc = 0;
+	goto cleanup;
+fail:
+	cli_error(&err);
+cleanup:
+	free(proba);
+	free(push);
+	wfad_run_model_free(&m);
+	return rc;
+}
+
 int cmd_gantt(int argc, char **argv)
 {
 	const char *out = NULL, *scores_path = NULL, *model_path = NULL, *sort = "ready",
@@ -59,7 +102,9 @@ int cmd_gantt(int argc, char **argv)
 		{"output", 'o', "FILE", "chart file: .png, .svg or .pdf (required)", &out},
 		{"scores", 0, "CSV", "mark the jobs 'wfad score --format csv' flagged",
 		 &scores_path},
-		{"model", 'm', "FILE", "score the run with this model and mark flagged jobs",
+		{"model", 'm', "FILE",
+		 "score the run with this model and mark flagged jobs (a run-level model: its "
+		 "verdict, and the jobs that drove it)",
 		 &model_path},
 		{"sort", 0, "ORDER", "job order: ready (default) or dag", &sort},
 		{"run", 0, "ID", "the run to draw when RUN holds several", &run_id},
@@ -169,6 +214,10 @@ int cmd_gantt(int argc, char **argv)
 			fprintf(stderr, "wfad gantt: warning: %s has no rows for run %s\n",
 				scores_path, ds->runs[0].id);
 		snprintf(source, sizeof(source), "%s", scores_path);
+		go.source = source;
+	} else if (model_path && wfad_run_model_is_file(model_path)) {
+		if ((rc = run_model_flags(ds, model_path, flagged, source, sizeof(source))))
+			goto cleanup;
 		go.source = source;
 	} else if (model_path) {
 		if (wfad_model_load(&m, model_path, &err) != WFAD_OK) {

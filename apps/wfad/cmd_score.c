@@ -83,28 +83,6 @@ static size_t summarise(const struct wfad_dataset *ds, const struct wfad_run *ru
 	return nh;
 }
 
-/* The top (at most max) jobs pushing run r toward class k: their nodes in top[], their share
- * of the positive push in share[]; returns how many. */
-static size_t top_jobs(const double *push, size_t nodes, size_t max, size_t *top, double *share)
-{
-	double total = 0.0;
-	size_t n = 0;
-	for (size_t i = 0; i < nodes; i++) {
-		if (!(push[i] > 0.0))
-			continue;
-		total += push[i];
-		if (max == 0 || (n == max && !(push[i] > push[top[max - 1]])))
-			continue;
-		size_t at = n < max ? n++ : max - 1;
-		for (; at > 0 && push[top[at - 1]] < push[i]; at--)
-			top[at] = top[at - 1];
-		top[at] = i;
-	}
-	for (size_t k = 0; k < n; k++)
-		share[k] = push[top[k]] / total;
-	return n;
-}
-
 /* wfad score with a run-level model: per run its verdict (the most likely run label), the
  * probabilities, and the jobs that pushed it away from normal. */
 static int score_runs(const char *model_path, const char *path, const char *workflow,
@@ -171,7 +149,7 @@ static int score_runs(const char *model_path, const char *path, const char *work
 		if (best != 0 && m.ops->explain) {
 			if (wfad_run_model_explain(&m, ds, r, best, push, &err) != WFAD_OK)
 				goto fail;
-			nt = top_jobs(push, nodes, n_top, top, share);
+			nt = cli_top_jobs(push, nodes, n_top, top, share);
 		}
 		if (csv) {
 			csv_str(ds->workflow);
