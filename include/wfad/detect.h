@@ -134,6 +134,18 @@ bool wfad_io_read_f64s(FILE *f, double *v, size_t n);
 #define WFAD_IO_MAX_STRING 4096
 bool wfad_io_write_str(FILE *f, const char *s);
 bool wfad_io_read_str(FILE *f, char *buf, size_t cap);
+/* Model files are written to "<path>.tmp" and renamed over path, so that an existing model
+ * is never half-overwritten. open_temp: the stream (NULL with err set, WFAD_EIO / WFAD_ENOMEM
+ * naming path) and *tmp, the temporary name; commit_temp closes f and, when ok and the close
+ * worked, renames; else removes the temporary file (WFAD_EIO naming path). Frees *tmp. */
+FILE *wfad_io_open_temp(const char *path, char **tmp, struct wfad_error *err);
+enum wfad_status wfad_io_commit_temp(FILE *f, char *tmp, const char *path, bool ok,
+				     struct wfad_error *err);
+/* The head of a model file: 8 magic bytes, then u32 version. WFAD_EFORMAT naming path: "not a
+ * wfad <what> file", or "<what> format version N; this wfad reads version V (retrain the
+ * model)". */
+enum wfad_status wfad_io_read_head(FILE *f, const char magic[8], uint32_t version, const char *path,
+				   const char *what, struct wfad_error *err);
 
 #ifdef __cplusplus
 }

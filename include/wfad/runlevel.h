@@ -46,11 +46,11 @@ struct wfad_run_classifier_ops {
 	/* WFAD_RUN_CLASSIFIER_JOINT: fits and predicts joint tasks (parts) too. */
 	unsigned flags;
 	/* Optional (NULL: not saved). save writes a fitted classifier's state (little-endian);
-	 * load creates a fitted one from it, consuming exactly its bytes (WFAD_EFORMAT for
-	 * another classifier's state, WFAD_EPARSE for a truncated or inconsistent one). */
+	 * load reads one into a classifier fresh from create, consuming exactly its bytes
+	 * (WFAD_EFORMAT for another classifier's state, WFAD_EPARSE for a truncated or
+	 * inconsistent one; the caller destroys c on failure). */
 	enum wfad_status (*save)(const struct wfad_run_classifier *c, FILE *f);
-	enum wfad_status (*load)(const struct wfad_detector_params *p, FILE *f,
-				 struct wfad_run_classifier **out, struct wfad_error *err);
+	enum wfad_status (*load)(struct wfad_run_classifier *c, FILE *f, struct wfad_error *err);
 	/* Optional (NULL: no explanations). For run i of a one-dataset task, out[n_nodes] = each
 	 * job's share in the verdict for class k against class 0 (normal): gradient x input of
 	 * the log-odds, summed over the job's features (> 0: it pushes the run toward k). */

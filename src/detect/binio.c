@@ -1,4 +1,6 @@
 /* Little-endian binary read/write helpers for model files. */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wfad/detect.h"
@@ -117,4 +119,50 @@ bool wfad_io_read_str(FILE *f, char *buf, size_t cap)
 		return false;
 	buf[n] = '\0';
 	return true;
+}
+
+enum wfad_status wfad_io_read_head(FILE *f, const char magic[8], uint32_t version, const char *path,
+				   const char *what, struct wfad_error *err)
+{
+	char got[8];
+	uint32_t v = 0;
+	if (fread(got, 1, 8, f) != 8 || memcmp(got, magic, 8) != 0)
+		return wfad_error_set(err, WFAD_EFORMAT, path, 0, 0, "not a wfad %s file", what);
+	if (!wfad_io_read_u32(f, &v) || v != version)
+		return wfad_error_set(
+			err, WFAD_EFORMAT, path, 0, 0,
+			"%s format version %u; this wfad reads version %u (retrain the "
+			"model)",
+			what, v, version);
+	return WFAD_OK;
+}
+
+FILE *wfad_io_open_temp(const char *path, char **tmp, struct wfad_error *err)
+{
+	size_t n = strlen(path) + 8;
+	if (!(*tmp = malloc(n))) {
+		wfad_error_set(err, WFAD_ENOMEM, path, 0, 0, "out of memory");
+		return NULL;
+	}
+	snprintf(*tmp, n, "%s.tmp", path);
+	FILE *f = fopen(*tmp, "wb");
+	if (!f) {
+		wfad_error_set(err, WFAD_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return f;
+}
+
+enum wfad_status wfad_io_commit_temp(FILE *f, char *tmp, const char *path, bool ok,
+				     struct wfad_error *err)
+{
+	ok = (fclose(f) == 0) && ok;
+	enum wfad_status st = WFAD_OK;
+	if (!ok || rename(tmp, path) != 0) {
+		st = wfad_error_set(err, WFAD_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
+		remove(tmp);
+	}
+	free(tmp);
+	return st;
 }

@@ -516,8 +516,9 @@ static enum wfad_status save(const struct wfad_run_classifier *c, FILE *f)
 	return ok ? WFAD_OK : WFAD_EIO;
 }
 
-static enum wfad_status load_state(struct gantt_cnn *g, FILE *f, struct wfad_error *err)
+static enum wfad_status load(struct wfad_run_classifier *c, FILE *f, struct wfad_error *err)
 {
+	struct gantt_cnn *g = (struct gantt_cnn *)c;
 	uint32_t magic, version, rn, c0, k, n_util, n_nets;
 	if (!wfad_io_read_u32(f, &magic) || !wfad_io_read_u32(f, &version))
 		goto truncated;
@@ -570,21 +571,6 @@ static enum wfad_status load_state(struct gantt_cnn *g, FILE *f, struct wfad_err
 	return WFAD_OK;
 truncated:
 	return wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "truncated ganttcnn state");
-}
-
-static enum wfad_status load(const struct wfad_detector_params *p, FILE *f,
-			     struct wfad_run_classifier **out, struct wfad_error *err)
-{
-	struct wfad_run_classifier *c = NULL;
-	enum wfad_status st = create(p, &c);
-	if (st != WFAD_OK)
-		return wfad_error_set(err, st, "", 0, 0, "ganttcnn: out of memory");
-	if ((st = load_state((struct gantt_cnn *)c, f, err)) != WFAD_OK) {
-		destroy(c);
-		return st;
-	}
-	*out = c;
-	return WFAD_OK;
 }
 
 const struct wfad_run_classifier_ops wfad_run_classifier_ganttcnn = {

@@ -357,8 +357,9 @@ static enum wfad_status save(const struct wfad_run_classifier *c, FILE *f)
 	return WFAD_OK;
 }
 
-static enum wfad_status load_state(struct gnn_run *m, FILE *f, struct wfad_error *err)
+static enum wfad_status load(struct wfad_run_classifier *c, FILE *f, struct wfad_error *err)
 {
+	struct gnn_run *m = (struct gnn_run *)c;
 	const char *name = m->base.ops->name;
 	uint32_t magic, version, n_fz, n_nets;
 	if (!wfad_io_read_u32(f, &magic) || !wfad_io_read_u32(f, &version))
@@ -419,34 +420,6 @@ truncated:
 	return wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "truncated %s state", name);
 }
 
-static enum wfad_status load_kind(const struct wfad_detector_params *p,
-				  const struct wfad_run_classifier_ops *ops, FILE *f,
-				  struct wfad_run_classifier **out, struct wfad_error *err)
-{
-	struct wfad_run_classifier *c = NULL;
-	enum wfad_status st = create_kind(p, ops, &c);
-	if (st != WFAD_OK)
-		return wfad_error_set(err, st, "", 0, 0, "%s: cannot create", ops->name);
-	if ((st = load_state((struct gnn_run *)c, f, err)) != WFAD_OK) {
-		destroy(c);
-		return st;
-	}
-	*out = c;
-	return WFAD_OK;
-}
-
-static enum wfad_status load(const struct wfad_detector_params *p, FILE *f,
-			     struct wfad_run_classifier **out, struct wfad_error *err)
-{
-	return load_kind(p, &wfad_run_classifier_gnnrun, f, out, err);
-}
-
-static enum wfad_status load_dag(const struct wfad_detector_params *p, FILE *f,
-				 struct wfad_run_classifier **out, struct wfad_error *err)
-{
-	return load_kind(p, &wfad_run_classifier_gnnrundag, f, out, err);
-}
-
 /* Gradient x input of the log-odds of class k against class 0, summed over each job's
  * features and averaged over the nets. */
 static enum wfad_status explain(const struct wfad_run_classifier *c,
@@ -501,7 +474,7 @@ const struct wfad_run_classifier_ops wfad_run_classifier_gnnrundag = {
 	.destroy = destroy,
 	.flags = WFAD_RUN_CLASSIFIER_JOINT,
 	.save = save,
-	.load = load_dag,
+	.load = load,
 	.explain = explain,
 };
 

@@ -16,19 +16,10 @@ enum wfad_status wfad_model_save(const struct wfad_model *m, const char *path,
 				 struct wfad_error *err)
 {
 	WFAD_ASSERT(m->det);
-	/* Write to a temporary file and rename, so an existing model is never half-overwritten. */
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + 16);
-	if (!tmp)
-		return wfad_error_set(err, WFAD_ENOMEM, path, 0, 0, "out of memory");
-	snprintf(tmp, plen + 16, "%s.tmp%ld", path, (long)(m->dag_hash % 100000));
-	FILE *f = fopen(tmp, "wb");
-	if (!f) {
-		enum wfad_status st = wfad_error_set(err, WFAD_EIO, path, 0, 0, "cannot write: %s",
-						     strerror(errno));
-		free(tmp);
-		return st;
-	}
+	char *tmp;
+	FILE *f = wfad_io_open_temp(path, &tmp, err);
+	if (!f)
+		return err->status;
 	size_t d = wfad_features_n_cols(&m->fz);
 	bool ok = fwrite(MODEL_MAGIC, 1, 8, f) == 8 && wfad_io_write_u32(f, MODEL_VERSION) &&
 		  wfad_io_write_str(f, m->ops->name) && wfad_io_write_u32(f, (uint32_t)m->fit_on) &&
@@ -49,14 +40,7 @@ enum wfad_status wfad_model_save(const struct wfad_model *m, const char *path,
 		ok = wfad_io_write_f32s(f, m->class_centroid, WFAD_ANOMALY_COUNT * d);
 	ok = ok && wfad_features_save(&m->fz, f) == WFAD_OK && m->ops->save(m->det, f) == WFAD_OK &&
 	     fwrite(MODEL_END, 1, 8, f) == 8;
-	ok = (fclose(f) == 0) && ok;
-	enum wfad_status st = WFAD_OK;
-	if (!ok || rename(tmp, path) != 0) {
-		st = wfad_error_set(err, WFAD_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
-		remove(tmp);
-	}
-	free(tmp);
-	return st;
+	return wfad_io_commit_temp(f, tmp, path, ok, err);
 }
 
 enum wfad_status wfad_model_load(struct wfad_model *m, const char *path, struct wfad_error *err)
@@ -68,20 +52,11 @@ enum wfad_status wfad_model_load(struct wfad_model *m, const char *path, struct 
 	struct wfad_model t;
 	wfad_model_init(&t);
 	enum wfad_status st = WFAD_OK;
-	char magic[8], name[128], end[8];
-	uint32_t version, fit_on, rule;
+	char name[128], end[8];
+	uint32_t fit_on, rule;
 	uint64_t n_calib, n_tstats, d, n_train;
-	if (fread(magic, 1, 8, f) != 8 || memcmp(magic, MODEL_MAGIC, 8) != 0) {
-		st = wfad_error_set(err, WFAD_EFORMAT, path, 0, 0, "not a wfad model file");
+	if ((st = wfad_io_read_head(f, MODEL_MAGIC, MODEL_VERSION, path, "model", err)) != WFAD_OK)
 		goto cleanup;
-	}
-	if (!wfad_io_read_u32(f, &version) || version != MODEL_VERSION) {
-		st = wfad_error_set(err, WFAD_EFORMAT, path, 0, 0,
-				    "model format version %u; this wfad reads version %d (retrain "
-				    "the model)",
-				    version, MODEL_VERSION);
-		goto cleanup;
-	}
 #define NEED(cond, what)                                                                           \
 	do {                                                                                       \
 		if (!(cond)) {                                                                     \

@@ -327,8 +327,9 @@ static enum wfad_status save(const struct wfad_run_classifier *c, FILE *f)
 	return wfad_xgb_write_booster(g->booster, f);
 }
 
-static enum wfad_status load_state(struct run_gbdt *g, FILE *f, struct wfad_error *err)
+static enum wfad_status load(struct wfad_run_classifier *c, FILE *f, struct wfad_error *err)
 {
+	struct run_gbdt *g = (struct run_gbdt *)c;
 	uint32_t magic, version, joint, n_rf, n_classes, best_iter;
 	if (!wfad_io_read_u32(f, &magic) || !wfad_io_read_u32(f, &version))
 		goto truncated;
@@ -377,21 +378,6 @@ static enum wfad_status load_state(struct run_gbdt *g, FILE *f, struct wfad_erro
 	return WFAD_OK;
 truncated:
 	return wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "truncated run-level gbdt state");
-}
-
-static enum wfad_status load(const struct wfad_detector_params *p, FILE *f,
-			     struct wfad_run_classifier **out, struct wfad_error *err)
-{
-	struct wfad_run_classifier *c = NULL;
-	enum wfad_status st = create(p, &c);
-	if (st != WFAD_OK)
-		return wfad_error_set(err, st, "", 0, 0, "gbdt: out of memory");
-	if ((st = load_state((struct run_gbdt *)c, f, err)) != WFAD_OK) {
-		destroy(c);
-		return st;
-	}
-	*out = c;
-	return WFAD_OK;
 }
 
 const struct wfad_run_classifier_ops wfad_run_classifier_gbdt = {

@@ -156,19 +156,10 @@ enum wfad_status wfad_run_model_save(const struct wfad_run_model *m, const char 
 				     struct wfad_error *err)
 {
 	WFAD_ASSERT(m->c && m->ops->save);
-	/* A temporary file renamed over path: an existing model is never half-overwritten. */
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + 8);
-	if (!tmp)
-		return wfad_error_set(err, WFAD_ENOMEM, path, 0, 0, "out of memory");
-	snprintf(tmp, plen + 8, "%s.tmp", path);
-	FILE *f = fopen(tmp, "wb");
-	if (!f) {
-		enum wfad_status st = wfad_error_set(err, WFAD_EIO, path, 0, 0, "cannot write: %s",
-						     strerror(errno));
-		free(tmp);
-		return st;
-	}
+	char *tmp;
+	FILE *f = wfad_io_open_temp(path, &tmp, err);
+	if (!f)
+		return err->status;
 	bool ok = fwrite(RUN_MODEL_MAGIC, 1, 8, f) == 8 &&
 		  wfad_io_write_u32(f, RUN_MODEL_VERSION) && wfad_io_write_str(f, m->ops->name) &&
 		  wfad_io_write_str(f, m->workflow) && wfad_io_write_u64(f, m->dag_hash) &&
@@ -177,16 +168,7 @@ enum wfad_status wfad_run_model_save(const struct wfad_run_model *m, const char 
 	for (size_t k = 0; ok && k < m->n_classes; k++)
 		ok = wfad_io_write_str(f, m->classes[k]);
 	ok = ok && m->ops->save(m->c, f) == WFAD_OK && fwrite(RUN_MODEL_END, 1, 8, f) == 8;
-	ok = (fclose(f) == 0) && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		enum wfad_status st = wfad_error_set(err, WFAD_EIO, path, 0, 0, "cannot write: %s",
-						     strerror(errno));
-		remove(tmp);
-		free(tmp);
-		return st;
-	}
-	free(tmp);
-	return WFAD_OK;
+	return wfad_io_commit_temp(f, tmp, path, ok, err);
 }
 
 bool wfad_run_model_is_file(const char *path)
@@ -216,21 +198,12 @@ enum wfad_status wfad_run_model_read(struct wfad_run_model *m, FILE *f, const ch
 {
 	struct wfad_run_model t = {0};
 	enum wfad_status st = WFAD_OK;
-	char magic[8], name[128], end[8];
-	uint32_t version, n_classes;
+	char name[128], end[8];
+	uint32_t n_classes;
 	uint64_t n_train;
-	if (fread(magic, 1, 8, f) != 8 || memcmp(magic, RUN_MODEL_MAGIC, 8) != 0) {
-		st = wfad_error_set(err, WFAD_EFORMAT, path, 0, 0,
-				    "not a wfad run-level model file");
+	if ((st = wfad_io_read_head(f, RUN_MODEL_MAGIC, RUN_MODEL_VERSION, path, "run-level model",
+				    err)) != WFAD_OK)
 		goto cleanup;
-	}
-	if (!wfad_io_read_u32(f, &version) || version != RUN_MODEL_VERSION) {
-		st = wfad_error_set(err, WFAD_EFORMAT, path, 0, 0,
-				    "run-level model format version %u; this wfad reads version %d "
-				    "(retrain the model)",
-				    version, RUN_MODEL_VERSION);
-		goto cleanup;
-	}
 #define NEED(cond, what)                                                                           \
 	do {                                                                                       \
 		if (!(cond)) {                                                                     \
@@ -262,7 +235,11 @@ enum wfad_status wfad_run_model_read(struct wfad_run_model *m, FILE *f, const ch
 		     "class names");
 	}
 	struct wfad_detector_params p = {0};
-	if ((st = t.ops->load(&p, f, &t.c, err)) != WFAD_OK) {
+	if ((st = t.ops->create(&p, &t.c)) != WFAD_OK) {
+		st = wfad_error_set(err, st, path, 0, 0, "%s: out of memory", name);
+		goto cleanup;
+	}
+	if ((st = t.ops->load(t.c, f, err)) != WFAD_OK) {
 		char msg[sizeof(err->message)];
 		snprintf(msg, sizeof(msg), "%s", err->message);
 		st = wfad_error_set(err, st, path, 0, 0, "%s", msg);
