@@ -197,22 +197,31 @@ WFAD_TEST(run_model_gnnrun_explains_runs)
 	double *out = malloc(n * sizeof(double));
 	double big = 0.0;
 	bool finite = true;
-	CHECK_OK(wfad_run_model_explain(&m, eht, 9, 3, out, &err), &err);
+	const char **why = malloc(n * sizeof(*why));
+	CHECK_OK(wfad_run_model_explain(&m, eht, 9, 3, out, why, &err), &err);
+	size_t named = 0; /* every job pushing toward cpu_3 names a feature */
+	for (size_t j = 0; j < n; j++) {
+		named += why[j] != NULL;
+		if (out[j] > 0.0)
+			CHECK(why[j] != NULL);
+	}
+	CHECK(named > 0);
+	free(why);
 	for (size_t j = 0; j < n; j++) {
 		finite &= isfinite(out[j]);
 		big = fmax(big, fabs(out[j]));
 	}
 	CHECK(finite && big > 0.0);
-	CHECK_OK(wfad_run_model_explain(&m, eht, 9, 0, out, &err), &err);
+	CHECK_OK(wfad_run_model_explain(&m, eht, 9, 0, out, NULL, &err), &err);
 	for (size_t j = 0; j < n; j++)
 		CHECK(out[j] == 0.0);
-	CHECK_INT(wfad_run_model_explain(&m, eht, 9, 99, out, &err), WFAD_EINVAL);
+	CHECK_INT(wfad_run_model_explain(&m, eht, 9, 99, out, NULL, &err), WFAD_EINVAL);
 	wfad_run_model_free(&m);
 	/* The run-level gbdt gives no per-job explanation and says so. */
 	CHECK_OK(wfad_run_model_train(&m, "gbdt", &(struct wfad_detector_params){.seed = 1}, eht,
 				      train, 8, NULL, 0, &err),
 		 &err);
-	CHECK_INT(wfad_run_model_explain(&m, eht, 9, 3, out, &err), WFAD_EINVAL);
+	CHECK_INT(wfad_run_model_explain(&m, eht, 9, 3, out, NULL, &err), WFAD_EINVAL);
 	CHECK(strstr(err.message, "does not explain") != NULL);
 	free(out);
 	wfad_run_model_free(&m);

@@ -77,7 +77,7 @@ static int run_model_flags(const struct wfad_dataset *ds, const char *path, uint
 		best = proba[k] > proba[best] ? k : best;
 	snprintf(source, size, "%s: %s (p %.2f)", m.ops->name, m.classes[best], proba[best]);
 	if (best != 0 && m.ops->explain) {
-		if (wfad_run_model_explain(&m, ds, 0, best, push, &err) != WFAD_OK)
+		if (wfad_run_model_explain(&m, ds, 0, best, push, NULL, &err) != WFAD_OK)
 			goto fail;
 		size_t nt = cli_top_jobs(push, nodes, TOP, top, share);
 		for (size_t k = 0; k < nt; k++)

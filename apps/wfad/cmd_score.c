@@ -104,14 +104,16 @@ static int score_runs(const char *model_path, const char *path, const char *work
 	const struct wfad_dataset *ds = NULL;
 	size_t K = m.n_classes, *runs = NULL, top[MAX_REASONS];
 	double *proba = NULL, *push = NULL, share[MAX_REASONS];
+	const char **feat = NULL;
 	if ((rc = cli_pick_dataset(&c, &ds)))
 		goto cleanup;
 	size_t nodes = ds->dag.n_nodes;
 	runs = malloc((ds->n_runs + 1) * sizeof(size_t));
 	proba = malloc((ds->n_runs * K + 1) * sizeof(double));
 	push = malloc((nodes + 1) * sizeof(double));
+	feat = malloc((nodes + 1) * sizeof(*feat));
 	rc = EXIT_DATA;
-	if (!runs || !proba || !push) {
+	if (!runs || !proba || !push || !feat) {
 		fprintf(stderr, "wfad score: out of memory\n");
 		goto cleanup;
 	}
@@ -122,7 +124,7 @@ static int score_runs(const char *model_path, const char *path, const char *work
 	if (csv) {
 		printf("workflow,run_id,run_label,verdict,probability,p_%s", m.classes[0]);
 		for (size_t k = 0; k < n_top; k++)
-			printf(",job%zu,host%zu,share%zu", k + 1, k + 1, k + 1);
+			printf(",job%zu,host%zu,share%zu,feature%zu", k + 1, k + 1, k + 1, k + 1);
 		putchar('\n');
 	} else if (json) {
 		printf("{\"model\": {\"run_classifier\": \"%s\", \"trained_on\": ", m.ops->name);
@@ -147,7 +149,7 @@ static int score_runs(const char *model_path, const char *path, const char *work
 			best = p[k] > p[best] ? k : best;
 		size_t nt = 0;
 		if (best != 0 && m.ops->explain) {
-			if (wfad_run_model_explain(&m, ds, r, best, push, &err) != WFAD_OK)
+			if (wfad_run_model_explain(&m, ds, r, best, push, feat, &err) != WFAD_OK)
 				goto fail;
 			nt = cli_top_jobs(push, nodes, n_top, top, share);
 		}
@@ -166,9 +168,10 @@ static int score_runs(const char *model_path, const char *path, const char *work
 					csv_str(ds->dag.node_ids[top[k]]);
 					putchar(',');
 					csv_str(wfad_dataset_string(ds, run->jobs[top[k]].host));
-					printf(",%.4f", share[k]);
+					printf(",%.4f,", share[k]);
+					csv_str(feat[top[k]] ? feat[top[k]] : "");
 				} else {
-					printf(",,");
+					printf(",,,");
 				}
 			}
 			putchar('\n');
@@ -191,7 +194,9 @@ static int score_runs(const char *model_path, const char *path, const char *work
 				json_str(ds->dag.node_ids[top[k]]);
 				printf(", \"host\": ");
 				json_str(wfad_dataset_string(ds, run->jobs[top[k]].host));
-				printf(", \"share\": %.4f}", share[k]);
+				printf(", \"share\": %.4f, \"feature\": ", share[k]);
+				json_str(feat[top[k]] ? feat[top[k]] : "");
+				putchar('}');
 			}
 			printf("]}");
 		} else {
@@ -199,10 +204,11 @@ static int score_runs(const char *model_path, const char *path, const char *work
 			       run->label ? run->label : "?", m.classes[best], p[best],
 			       m.classes[0], p[0]);
 			for (size_t k = 0; k < nt; k++)
-				printf("%s %s on %s (%.0f%%)", k ? "," : "; driven by",
+				printf("%s %s on %s (%.0f%%%s%s)", k ? "," : "; driven by",
 				       ds->dag.node_ids[top[k]],
 				       wfad_dataset_string(ds, run->jobs[top[k]].host),
-				       100.0 * share[k]);
+				       100.0 * share[k], feat[top[k]] ? ", " : "",
+				       feat[top[k]] ? feat[top[k]] : "");
 			putchar('\n');
 		}
 	}
@@ -216,6 +222,7 @@ cleanup:
 	free(runs);
 	free(proba);
 	free(push);
+	free(feat);
 	wfad_collection_free(&c);
 	wfad_run_model_free(&m);
 	return rc;

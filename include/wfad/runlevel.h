@@ -53,10 +53,12 @@ struct wfad_run_classifier_ops {
 	enum wfad_status (*load)(struct wfad_run_classifier *c, FILE *f, struct wfad_error *err);
 	/* Optional (NULL: no explanations). For run i of a one-dataset task, out[n_nodes] = each
 	 * job's share in the verdict for class k against class 0 (normal): gradient x input of
-	 * the log-odds, summed over the job's features (> 0: it pushes the run toward k). */
+	 * the log-odds, summed over the job's features (> 0: it pushes the run toward k);
+	 * feature (may be NULL): per job the name of the feature that pushed most (a static
+	 * string; NULL when none pushed toward k). */
 	enum wfad_status (*explain)(const struct wfad_run_classifier *c,
 				    const struct wfad_run_task *task, size_t i, size_t k,
-				    double *out, struct wfad_error *err);
+				    double *out, const char **feature, struct wfad_error *err);
 };
 enum { WFAD_RUN_CLASSIFIER_JOINT = 1u << 0 };
 
@@ -123,11 +125,11 @@ enum wfad_status wfad_run_model_train(struct wfad_run_model *m, const char *name
 enum wfad_status wfad_run_model_predict(const struct wfad_run_model *m,
 					const struct wfad_dataset *ds, const size_t *runs,
 					size_t n_runs, double *proba, struct wfad_error *err);
-/* out[n_nodes]: the classifier's explain for ds->runs[run] and class k; WFAD_EINVAL when it
- * has none. */
+/* out[n_nodes] and feature[n_nodes] (may be NULL): the classifier's explain for
+ * ds->runs[run] and class k; WFAD_EINVAL when it has none. */
 enum wfad_status wfad_run_model_explain(const struct wfad_run_model *m,
 					const struct wfad_dataset *ds, size_t run, size_t k,
-					double *out, struct wfad_error *err);
+					double *out, const char **feature, struct wfad_error *err);
 /* File: "WFADRUN\0", u32 version, classifier name, workflow, u64 DAG hash, u32 nodes, u64
  * training runs, u32 classes and their names, the classifier's state, "WFADEND\0". save
  * writes a temporary file and renames it over path. load: WFAD_EFORMAT / WFAD_EPARSE with

@@ -420,11 +420,12 @@ truncated:
 	return wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "truncated %s state", name);
 }
 
-/* Gradient x input of the log-odds of class k against class 0, summed over each job's
- * features and averaged over the nets. */
+/* Gradient x input of the log-odds of class k against class 0, averaged over the nets,
+ * summed over each job's features; the feature with the largest share names the job's
+ * reason. */
 static enum wfad_status explain(const struct wfad_run_classifier *c,
 				const struct wfad_run_task *task, size_t i, size_t k, double *out,
-				struct wfad_error *err)
+				const char **feature, struct wfad_error *err)
 {
 	const struct gnn_run *m = (const struct gnn_run *)c;
 	if (!m->fitted)
@@ -439,27 +440,43 @@ static enum wfad_status explain(const struct wfad_run_classifier *c,
 	struct wfad_jobset_joint js = {0};
 	struct wfad_gnn_graphs g = {0};
 	float *dx = NULL;
+	double *acc = NULL;
 	enum wfad_status st = task_jobs(m, &one, &js, err);
 	if (st == WFAD_OK)
 		st = wfad_gnn_graphs_build(&g, &js.js, m->hosts, "gnnrun", err);
 	size_t n = js.js.n, d = js.js.d;
-	if (st == WFAD_OK && !(dx = malloc((n * d + 1) * sizeof(float))))
+	if (st == WFAD_OK && (!(dx = malloc((n * d + 1) * sizeof(float))) ||
+			      !(acc = calloc(n * d + 1, sizeof(double)))))
 		st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "gnnrun: out of memory");
-	for (size_t j = 0; st == WFAD_OK && j < n; j++)
-		out[j] = 0.0;
 	for (size_t q = 0; st == WFAD_OK && q < m->n_nets; q++) {
 		if ((st = wfad_gnn_input_gradient(&m->net[q], g.g[0], js.js.x, k, dx)) != WFAD_OK) {
 			st = wfad_error_set(err, st, "", 0, 0, "gnnrun: cannot explain");
 			break;
 		}
-		for (size_t j = 0; j < n; j++) {
-			double s = 0.0;
-			for (size_t col = 0; col < d; col++)
-				s += (double)dx[j * d + col] * js.js.x[j * d + col];
-			out[j] += s / (double)m->n_nets;
+		for (size_t e = 0; e < n * d; e++)
+			acc[e] += (double)dx[e] * js.js.x[e] / (double)m->n_nets;
+	}
+	/* The workflow columns of a joint model come after the featurizer's. */
+	const struct wfad_featurizer *fz = st == WFAD_OK ? featurizer_for(m, task->ds) : NULL;
+	size_t named = fz ? wfad_features_n_cols(fz) : 0;
+	for (size_t j = 0; st == WFAD_OK && j < n; j++) {
+		double s = 0.0, top = 0.0;
+		size_t at = d;
+		for (size_t col = 0; col < d; col++) {
+			s += acc[j * d + col];
+			if (acc[j * d + col] > top) {
+				top = acc[j * d + col];
+				at = col;
+			}
 		}
+		out[j] = s;
+		if (feature)
+			feature[j] = at == d      ? NULL
+				     : at < named ? wfad_features_column_name(fz, at)
+						  : "workflow";
 	}
 	free(dx);
+	free(acc);
 	wfad_gnn_graphs_free(&g);
 	wfad_jobset_joint_free(&js);
 	return st;

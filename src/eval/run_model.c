@@ -142,14 +142,14 @@ enum wfad_status wfad_run_model_predict(const struct wfad_run_model *m,
 
 enum wfad_status wfad_run_model_explain(const struct wfad_run_model *m,
 					const struct wfad_dataset *ds, size_t run, size_t k,
-					double *out, struct wfad_error *err)
+					double *out, const char **feature, struct wfad_error *err)
 {
 	if (!m->ops->explain)
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
 				      "%s does not explain its verdicts", m->ops->name);
 	struct wfad_run_task t;
 	enum wfad_status st = task_of(m, ds, &run, 1, &t, err);
-	return st == WFAD_OK ? m->ops->explain(m->c, &t, 0, k, out, err) : st;
+	return st == WFAD_OK ? m->ops->explain(m->c, &t, 0, k, out, feature, err) : st;
 }
 
 enum wfad_status wfad_run_model_save(const struct wfad_run_model *m, const char *path,
