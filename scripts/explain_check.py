@@ -3,21 +3,19 @@
 
 Reads the CSV of `wfad score --model RUN_MODEL ... --format csv` and the Flow-Bench run CSVs
 (their anomaly_type column marks the jobs of the faulty host). For every anomalous run that
-the model also calls anomalous, and that is not in TRAINING_ZIP, it checks whether the
-top job of the explanation (job1) is one of the run's anomalous jobs, and whether its host
-(host1) is a host with anomalous jobs; and prints both rates next to what picking a job of
-the run at random would give.
+the model also calls anomalous and was not fitted on (in_training 0: train the model with
+`wfad train --task run --holdout FRAC`, or on other runs), it checks whether the top job of
+the explanation (job1) is one of the run's anomalous jobs, and whether its host (host1) is a
+host with anomalous jobs; and prints both rates next to what picking a job of the run at
+random would give.
 
-usage: scripts/explain_check.py PARSED_DIR SCORES_CSV [TRAINING_ZIP]
+usage: scripts/explain_check.py PARSED_DIR SCORES_CSV
   PARSED_DIR: Flow-Bench's parsed/ folder (one sub-folder per run label, run CSVs inside)
-  TRAINING_ZIP: runs to leave out (the ones the model was trained on), e.g.
-                data/flowbench-sample/data/1000genome.zip
 """
 import csv
 import glob
 import os
 import sys
-import zipfile
 
 
 def run_jobs(parsed, run_id):
@@ -33,20 +31,16 @@ def run_jobs(parsed, run_id):
 
 
 def main(argv):
-    if len(argv) not in (3, 4):
+    if len(argv) != 3:
         sys.exit(__doc__)
     parsed, scores = argv[1], argv[2]
-    skip = set()
-    if len(argv) == 4:
-        with zipfile.ZipFile(argv[3]) as z:
-            skip = {os.path.splitext(os.path.basename(n))[0] for n in z.namelist()}
     runs = job_hits = host_hits = left_out = 0
     chance_job = chance_host = 0.0
     with open(scores, newline="") as f:
         for row in csv.DictReader(f):
             if row["run_label"] == "normal":
                 continue
-            if row["run_id"] in skip:
+            if row["in_training"] == "1":
                 left_out += 1
                 continue
             if row["verdict"] == "normal" or not row["job1"]:

@@ -119,6 +119,11 @@ WFAD_TEST(run_model_round_trip_and_truncation)
 		CHECK_OK(wfad_run_model_load(&back, path, &err), &err);
 		CHECK(back.ops == m.ops && back.n_classes == m.n_classes && back.n_train_runs == 6);
 		CHECK(strcmp(back.workflow, "eht_imaging") == 0 && back.dag_hash == m.dag_hash);
+		/* It knows which runs it was fitted on (training and validation), and no others. */
+		CHECK(back.n_fit_runs == 8);
+		for (size_t i = 0; i < 10; i++)
+			CHECK(wfad_run_model_fitted_on(&back, eht->runs[i].id) ==
+			      (i != 3 && i != 7));
 		double p1[50], p2[50];
 		CHECK_OK(wfad_run_model_predict(&m, eht, all, 10, p1, &err), &err);
 		CHECK_OK(wfad_run_model_predict(&back, eht, all, 10, p2, &err), &err);

@@ -122,7 +122,8 @@ static int score_runs(const char *model_path, const char *path, const char *work
 	if (wfad_run_model_predict(&m, ds, runs, ds->n_runs, proba, &err) != WFAD_OK)
 		goto fail;
 	if (csv) {
-		printf("workflow,run_id,run_label,verdict,probability,p_%s", m.classes[0]);
+		printf("workflow,run_id,run_label,in_training,verdict,probability,p_%s",
+		       m.classes[0]);
 		for (size_t k = 0; k < n_top; k++)
 			printf(",job%zu,host%zu,share%zu,feature%zu", k + 1, k + 1, k + 1, k + 1);
 		putchar('\n');
@@ -144,6 +145,7 @@ static int score_runs(const char *model_path, const char *path, const char *work
 	for (size_t r = 0; r < ds->n_runs; r++) {
 		const struct wfad_run *run = &ds->runs[r];
 		const double *p = proba + r * K;
+		int fitted = wfad_run_model_fitted_on(&m, run->id);
 		size_t best = 0;
 		for (size_t k = 1; k < K; k++)
 			best = p[k] > p[best] ? k : best;
@@ -159,7 +161,7 @@ static int score_runs(const char *model_path, const char *path, const char *work
 			csv_str(run->id);
 			putchar(',');
 			csv_str(run->label ? run->label : "");
-			putchar(',');
+			printf(",%d,", fitted);
 			csv_str(m.classes[best]);
 			printf(",%.4f,%.4f", p[best], p[0]);
 			for (size_t k = 0; k < n_top; k++) {
@@ -180,7 +182,7 @@ static int score_runs(const char *model_path, const char *path, const char *work
 			json_str(run->id);
 			printf(", \"label\": ");
 			json_str(run->label ? run->label : "");
-			printf(", \"verdict\": ");
+			printf(", \"in_training\": %s, \"verdict\": ", fitted ? "true" : "false");
 			json_str(m.classes[best]);
 			printf(", \"probabilities\": {");
 			for (size_t k = 0; k < K; k++) {
@@ -200,9 +202,9 @@ static int score_runs(const char *model_path, const char *path, const char *work
 			}
 			printf("]}");
 		} else {
-			printf("run %s (label %s): %s, p %.2f (%s %.2f)", run->id,
-			       run->label ? run->label : "?", m.classes[best], p[best],
-			       m.classes[0], p[0]);
+			printf("run %s (label %s%s): %s, p %.2f (%s %.2f)", run->id,
+			       run->label ? run->label : "?", fitted ? ", a training run" : "",
+			       m.classes[best], p[best], m.classes[0], p[0]);
 			for (size_t k = 0; k < nt; k++)
 				printf("%s %s on %s (%.0f%%%s%s)", k ? "," : "; driven by",
 				       ds->dag.node_ids[top[k]],

@@ -17,14 +17,15 @@ static void epoch_progress(void *user, size_t done, size_t total)
 
 /* --task run: a run classifier on the run labels, written as a run-level model file. */
 static int train_runs(const struct wfad_dataset *ds, const char *classifier,
-		      const struct wfad_detector_params *p, double vf, const char *output)
+		      const struct wfad_detector_params *p, double vf, double hf,
+		      const char *output)
 {
 	struct wfad_split sp = {0};
 	struct wfad_run_model m = {0};
 	struct wfad_error err;
 	wfad_error_clear(&err);
 	int rc = EXIT_DATA;
-	if (wfad_split_runs(ds, p->seed, 1 - vf, vf, &sp, &err) != WFAD_OK ||
+	if (wfad_split_runs(ds, p->seed, 1 - vf - hf, vf, &sp, &err) != WFAD_OK ||
 	    wfad_run_model_train(&m, classifier, p, ds, sp.train, sp.n_train, sp.valid, sp.n_valid,
 				 &err) != WFAD_OK ||
 	    wfad_run_model_save(&m, output, &err) != WFAD_OK) {
@@ -37,9 +38,9 @@ static int train_runs(const struct wfad_dataset *ds, const char *classifier,
 		fputs("\r\033[K", stderr);
 	fprintf(stderr,
 		"wfad: trained %s on %s (run level, %zu classes: %s ... %s): %zu training runs, "
-		"%zu validation runs; wrote %s\n",
+		"%zu validation runs, %zu held out; wrote %s\n",
 		classifier, ds->workflow, m.n_classes, m.classes[0], m.classes[m.n_classes - 1],
-		sp.n_train, sp.n_valid, output);
+		sp.n_train, sp.n_valid, sp.n_test, output);
 	rc = 0;
 cleanup:
 	wfad_run_model_free(&m);
@@ -50,8 +51,8 @@ cleanup:
 int cmd_train(int argc, char **argv)
 {
 	const char *workflow = NULL, *dag = NULL, *detector = NULL, *output = NULL,
-		   *features = NULL, *norm = "minmax", *fit_on = "all", *valid = "0.2", *seed = "0",
-		   *threads = "0", *task = "job";
+		   *features = NULL, *norm = "minmax", *fit_on = "all", *valid = "0.2",
+		   *holdout = "0", *seed = "0", *threads = "0", *task = "job";
 	struct cli_hyper hyper = {0};
 	const struct cli_option options[] = {
 		{"workflow", 'w', "NAME", "the workflow to train on", &workflow},
@@ -66,6 +67,9 @@ int cmd_train(int argc, char **argv)
 		{"fit-on", 0, "RUNS", "all (default) or normal runs", &fit_on},
 		{"valid", 0, "FRAC", "share of runs held out for threshold/early stopping (0.2)",
 		 &valid},
+		{"holdout", 0, "FRAC",
+		 "--task run: share of runs (stratified) not used at all, left for scoring (0)",
+		 &holdout},
 		{"seed", 0, "N", "seed for the split and the detector (default 0)", &seed},
 		{"threads", 0, "N", "threads (default: one per CPU)", &threads},
 		{"dag", 0, "FILE", "DAG JSON for a run CSV, zip or folder", &dag},
@@ -101,9 +105,15 @@ int cmd_train(int argc, char **argv)
 						       &mo.features, &mo.norm, &mo.fit_on)))
 		return rc;
 	char *end;
-	double vf = strtod(valid, &end);
+	double vf = strtod(valid, &end), hf = 0;
 	if (*end || !(vf >= 0 && vf < 1)) {
 		fprintf(stderr, "wfad train: --valid takes a fraction in [0, 1)\n");
+		return EXIT_USAGE;
+	}
+	hf = strtod(holdout, &end);
+	if (*end || !(hf >= 0 && vf + hf < 1) || (hf > 0 && !run_task)) {
+		fprintf(stderr, "wfad train: --holdout takes a fraction in [0, 1 - valid) and "
+				"goes with --task run\n");
 		return EXIT_USAGE;
 	}
 	mo.params.seed = strtoull(seed, &end, 10);
@@ -126,7 +136,7 @@ int cmd_train(int argc, char **argv)
 	if ((rc = cli_pick_dataset(&c, &ds)))
 		goto cleanup;
 	if (run_task) {
-		rc = vf > 0 ? train_runs(ds, detector, &mo.params, vf, output)
+		rc = vf > 0 ? train_runs(ds, detector, &mo.params, vf, hf, output)
 			    : cli_usage_error(&cmd,
 					      "--task run needs validation runs (--valid > 0)");
 		goto cleanup;

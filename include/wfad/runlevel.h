@@ -111,6 +111,8 @@ struct wfad_run_model {
 	uint64_t dag_hash; /* wfad_dag_hash of the training DAG */
 	uint32_t n_nodes;
 	size_t n_train_runs;
+	char **fit_runs; /* owned: ids of the runs it was fitted on (training and validation) */
+	size_t n_fit_runs;
 };
 /* Fits classifier `name` (it must have save) on ds->runs[train[..]] (valid: early stopping;
  * may be empty); the classes are all run labels of ds. WFAD_EINVAL for an unknown or unsaved
@@ -130,8 +132,11 @@ enum wfad_status wfad_run_model_predict(const struct wfad_run_model *m,
 enum wfad_status wfad_run_model_explain(const struct wfad_run_model *m,
 					const struct wfad_dataset *ds, size_t run, size_t k,
 					double *out, const char **feature, struct wfad_error *err);
-/* File: "WFADRUN\0", u32 version, classifier name, workflow, u64 DAG hash, u32 nodes, u64
- * training runs, u32 classes and their names, the classifier's state, "WFADEND\0". save
+/* Whether the model was fitted on (trained or early-stopped with) the run of that id. */
+bool wfad_run_model_fitted_on(const struct wfad_run_model *m, const char *run_id);
+/* File: "WFADRUN\0", u32 version (2), classifier name, workflow, u64 DAG hash, u32 nodes, u64
+ * training runs, u32 classes and their names, u32 fitted-on runs and their ids, the
+ * classifier's state, "WFADEND\0". save
  * writes a temporary file and renames it over path. load: WFAD_EFORMAT / WFAD_EPARSE with
  * a message naming the file. */
 enum wfad_status wfad_run_model_save(const struct wfad_run_model *m, const char *path,

@@ -8,7 +8,7 @@
 
 #define RUN_MODEL_MAGIC "WFADRUN"
 #define RUN_MODEL_END "WFADEND"
-enum { RUN_MODEL_VERSION = 1, MAX_CLASSES = 4096 };
+enum { RUN_MODEL_VERSION = 2, MAX_CLASSES = 4096, MAX_RUNS = 1 << 20 };
 
 void wfad_run_model_free(struct wfad_run_model *m)
 {
@@ -19,6 +19,9 @@ void wfad_run_model_free(struct wfad_run_model *m)
 	for (size_t k = 0; m->classes && k < m->n_classes; k++)
 		free(m->classes[k]);
 	free(m->classes);
+	for (size_t i = 0; m->fit_runs && i < m->n_fit_runs; i++)
+		free(m->fit_runs[i]);
+	free(m->fit_runs);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -73,6 +76,13 @@ enum wfad_status wfad_run_model_train(struct wfad_run_model *m, const char *name
 	t.n_classes = n_classes;
 	for (size_t k = 0; k < n_classes; k++)
 		if (!(t.classes[k] = strdup(labels[k])))
+			goto fail;
+	if (!(t.fit_runs = calloc(n_train + n_valid + 1, sizeof(char *))))
+		goto fail;
+	t.n_fit_runs = n_train + n_valid;
+	for (size_t i = 0; i < n_train + n_valid; i++)
+		if (!(t.fit_runs[i] =
+			      strdup(ds->runs[i < n_train ? train[i] : valid[i - n_train]].id)))
 			goto fail;
 	size_t bad;
 	if (!class_of(ds, train, n_train, labels, n_classes, y, &bad) ||
@@ -167,8 +177,19 @@ enum wfad_status wfad_run_model_save(const struct wfad_run_model *m, const char 
 		  wfad_io_write_u32(f, (uint32_t)m->n_classes);
 	for (size_t k = 0; ok && k < m->n_classes; k++)
 		ok = wfad_io_write_str(f, m->classes[k]);
+	ok = ok && wfad_io_write_u32(f, (uint32_t)m->n_fit_runs);
+	for (size_t i = 0; ok && i < m->n_fit_runs; i++)
+		ok = wfad_io_write_str(f, m->fit_runs[i]);
 	ok = ok && m->ops->save(m->c, f) == WFAD_OK && fwrite(RUN_MODEL_END, 1, 8, f) == 8;
 	return wfad_io_commit_temp(f, tmp, path, ok, err);
+}
+
+bool wfad_run_model_fitted_on(const struct wfad_run_model *m, const char *run_id)
+{
+	for (size_t i = 0; i < m->n_fit_runs; i++)
+		if (strcmp(m->fit_runs[i], run_id) == 0)
+			return true;
+	return false;
 }
 
 bool wfad_run_model_is_file(const char *path)
@@ -233,6 +254,15 @@ enum wfad_status wfad_run_model_read(struct wfad_run_model *m, FILE *f, const ch
 		char buf[WFAD_IO_MAX_STRING + 1];
 		NEED(wfad_io_read_str(f, buf, sizeof(buf)) && (t.classes[k] = strdup(buf)),
 		     "class names");
+	}
+	uint32_t n_fit;
+	NEED(wfad_io_read_u32(f, &n_fit) && n_fit <= MAX_RUNS, "fitted-on runs");
+	NEED((t.fit_runs = calloc(n_fit + 1, sizeof(char *))) != NULL, "fitted-on runs");
+	t.n_fit_runs = n_fit;
+	for (uint32_t i = 0; i < n_fit; i++) {
+		char buf[WFAD_IO_MAX_STRING + 1];
+		NEED(wfad_io_read_str(f, buf, sizeof(buf)) && (t.fit_runs[i] = strdup(buf)),
+		     "fitted-on runs");
 	}
 	struct wfad_detector_params p = {0};
 	if ((st = t.ops->create(&p, &t.c)) != WFAD_OK) {
