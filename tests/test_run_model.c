@@ -221,13 +221,27 @@ WFAD_TEST(run_model_gnnrun_explains_runs)
 	for (size_t j = 0; j < n; j++)
 		CHECK(out[j] == 0.0);
 	CHECK_INT(wfad_run_model_explain(&m, eht, 9, 99, out, NULL, &err), WFAD_EINVAL);
+	char names[3][WFAD_RUN_REASON_LEN];
+	double vals[3];
+	size_t nr = 9;
+	CHECK_INT(wfad_run_model_explain_features(&m, eht, 9, 3, 3, names, vals, &nr, &err),
+		  WFAD_EINVAL);
 	wfad_run_model_free(&m);
-	/* The run-level gbdt gives no per-job explanation and says so. */
+	/* The run-level gbdt gives no per-job explanation and says so, but names the run
+	 * aggregates behind a verdict: positive contributions, largest first. */
 	CHECK_OK(wfad_run_model_train(&m, "gbdt", &(struct wfad_detector_params){.seed = 1}, eht,
 				      train, 8, NULL, 0, &err),
 		 &err);
 	CHECK_INT(wfad_run_model_explain(&m, eht, 9, 3, out, NULL, &err), WFAD_EINVAL);
 	CHECK(strstr(err.message, "does not explain") != NULL);
+	CHECK_OK(wfad_run_model_explain_features(&m, eht, 9, 4, 3, names, vals, &nr, &err), &err);
+	CHECK(nr >= 1 && nr <= 3);
+	for (size_t k = 0; k < nr; k++) {
+		CHECK(vals[k] > 0.0 && strlen(names[k]) > 0);
+		if (k)
+			CHECK(vals[k] <= vals[k - 1]);
+	}
+	printf("  gbdt run reason: %s (+%.3g)\n", nr ? names[0] : "-", nr ? vals[0] : 0.0);
 	free(out);
 	wfad_run_model_free(&m);
 	wfad_collection_free(&c);

@@ -103,7 +103,8 @@ static int score_runs(const char *model_path, const char *path, const char *work
 	}
 	const struct wfad_dataset *ds = NULL;
 	size_t K = m.n_classes, *runs = NULL, top[MAX_REASONS];
-	double *proba = NULL, *push = NULL, share[MAX_REASONS];
+	double *proba = NULL, *push = NULL, share[MAX_REASONS], rval[MAX_REASONS];
+	char reason[MAX_REASONS][WFAD_RUN_REASON_LEN];
 	const char **feat = NULL;
 	if ((rc = cli_pick_dataset(&c, &ds)))
 		goto cleanup;
@@ -126,7 +127,7 @@ static int score_runs(const char *model_path, const char *path, const char *work
 		       m.classes[0]);
 		for (size_t k = 0; k < n_top; k++)
 			printf(",job%zu,host%zu,share%zu,feature%zu", k + 1, k + 1, k + 1, k + 1);
-		putchar('\n');
+		printf(",run_reasons\n");
 	} else if (json) {
 		printf("{\"model\": {\"run_classifier\": \"%s\", \"trained_on\": ", m.ops->name);
 		json_str(m.workflow);
@@ -149,12 +150,16 @@ static int score_runs(const char *model_path, const char *path, const char *work
 		size_t best = 0;
 		for (size_t k = 1; k < K; k++)
 			best = p[k] > p[best] ? k : best;
-		size_t nt = 0;
+		size_t nt = 0, nr = 0;
 		if (best != 0 && m.ops->explain) {
 			if (wfad_run_model_explain(&m, ds, r, best, push, feat, &err) != WFAD_OK)
 				goto fail;
 			nt = cli_top_jobs(push, nodes, n_top, top, share);
 		}
+		if (best != 0 && m.ops->explain_features &&
+		    wfad_run_model_explain_features(&m, ds, r, best, n_top, reason, rval, &nr,
+						    &err) != WFAD_OK)
+			goto fail;
 		if (csv) {
 			csv_str(ds->workflow);
 			putchar(',');
@@ -176,6 +181,12 @@ static int score_runs(const char *model_path, const char *path, const char *work
 					printf(",,,");
 				}
 			}
+			putchar(',');
+			char why[MAX_REASONS * (WFAD_RUN_REASON_LEN + 16)] = "";
+			for (size_t k = 0, at = 0; k < nr; k++)
+				at += (size_t)snprintf(why + at, sizeof(why) - at, "%s%s (+%.3g)",
+						       k ? "; " : "", reason[k], rval[k]);
+			csv_str(why);
 			putchar('\n');
 		} else if (json) {
 			printf("%s\n {\"run\": ", r ? "," : "");
@@ -200,6 +211,12 @@ static int score_runs(const char *model_path, const char *path, const char *work
 				json_str(feat[top[k]] ? feat[top[k]] : "");
 				putchar('}');
 			}
+			printf("], \"run_reasons\": [");
+			for (size_t k = 0; k < nr; k++) {
+				printf("%s{\"feature\": ", k ? ", " : "");
+				json_str(reason[k]);
+				printf(", \"contribution\": %.6g}", rval[k]);
+			}
 			printf("]}");
 		} else {
 			printf("run %s (label %s%s): %s, p %.2f (%s %.2f)", run->id,
@@ -211,6 +228,8 @@ static int score_runs(const char *model_path, const char *path, const char *work
 				       wfad_dataset_string(ds, run->jobs[top[k]].host),
 				       100.0 * share[k], feat[top[k]] ? ", " : "",
 				       feat[top[k]] ? feat[top[k]] : "");
+			for (size_t k = 0; k < nr; k++)
+				printf("%s %s (+%.2f)", k ? "," : "; why:", reason[k], rval[k]);
 			putchar('\n');
 		}
 	}

@@ -32,6 +32,11 @@ enum wfad_status wfad_run_features_transform(const struct wfad_run_featurizer *r
 					     const struct wfad_dataset *ds, const size_t *runs,
 					     size_t n_runs, float *out);
 void wfad_run_featurizer_free(struct wfad_run_featurizer *rf);
+/* A readable name of column col of a row ("mean runtime ratio of individuals jobs", "the
+ * slowest host's runtime ratio", "makespan ratio") into buf (always NUL-terminated). */
+void wfad_run_features_column_name(const struct wfad_run_featurizer *rf, size_t col, char *buf,
+				   size_t size);
+
 /* Blob: u32 magic "WRFT", u32 version 1, u32 transformations, per transformation its name
  * and WFAD_RUN_STATS f64 medians, then the f64 makespan median. load consumes exactly its
  * bytes; WFAD_EFORMAT (magic, version), WFAD_EPARSE (truncated or inconsistent), WFAD_ENOMEM;

@@ -29,6 +29,7 @@ const struct wfad_run_task *wfad_run_task_parts(const struct wfad_run_task *t, s
 struct wfad_run_classifier {
 	const struct wfad_run_classifier_ops *ops;
 };
+enum { WFAD_RUN_REASON_LEN = 128 };
 
 struct wfad_run_classifier_ops {
 	const char *name;
@@ -59,6 +60,14 @@ struct wfad_run_classifier_ops {
 	enum wfad_status (*explain)(const struct wfad_run_classifier *c,
 				    const struct wfad_run_task *task, size_t i, size_t k,
 				    double *out, const char **feature, struct wfad_error *err);
+	/* Optional (NULL: none). For run i of a one-dataset task, the (at most max) features of
+	 * the run as a whole that pushed it most toward class k against class 0, largest
+	 * first: a readable name (name[j], WFAD_RUN_REASON_LEN bytes each) and the feature's
+	 * contribution to the log-odds; *n gets how many (those with a positive push). */
+	enum wfad_status (*explain_features)(const struct wfad_run_classifier *c,
+					     const struct wfad_run_task *task, size_t i, size_t k,
+					     size_t max, char (*name)[WFAD_RUN_REASON_LEN],
+					     double *value, size_t *n, struct wfad_error *err);
 };
 enum { WFAD_RUN_CLASSIFIER_JOINT = 1u << 0 };
 
@@ -132,6 +141,13 @@ enum wfad_status wfad_run_model_predict(const struct wfad_run_model *m,
 enum wfad_status wfad_run_model_explain(const struct wfad_run_model *m,
 					const struct wfad_dataset *ds, size_t run, size_t k,
 					double *out, const char **feature, struct wfad_error *err);
+/* The classifier's explain_features for ds->runs[run] and class k; WFAD_EINVAL when it has
+ * none. */
+enum wfad_status wfad_run_model_explain_features(const struct wfad_run_model *m,
+						 const struct wfad_dataset *ds, size_t run,
+						 size_t k, size_t max,
+						 char (*name)[WFAD_RUN_REASON_LEN], double *value,
+						 size_t *n, struct wfad_error *err);
 /* Whether the model was fitted on (trained or early-stopped with) the run of that id. */
 bool wfad_run_model_fitted_on(const struct wfad_run_model *m, const char *run_id);
 /* File: "WFADRUN\0", u32 version (2), classifier name, workflow, u64 DAG hash, u32 nodes, u64

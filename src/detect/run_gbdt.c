@@ -305,6 +305,59 @@ static enum wfad_status predict(const struct wfad_run_classifier *c,
 	return st;
 }
 
+/* SHAP contributions (XGBoost's pred_contribs) of run i's aggregates to the margin of class k
+ * minus that of class 0, the positive ones largest first. One-workflow models. */
+static enum wfad_status explain_features(const struct wfad_run_classifier *c,
+					 const struct wfad_run_task *task, size_t i, size_t k,
+					 size_t max, char (*name)[WFAD_RUN_REASON_LEN],
+					 double *value, size_t *n, struct wfad_error *err)
+{
+	const struct run_gbdt *g = (const struct run_gbdt *)c;
+	*n = 0;
+	if (g->joint || !task->ds || i >= task->n_runs || k >= g->n_classes)
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "gbdt: explains one run of a one-workflow model");
+	struct wfad_run_task one = *task;
+	one.runs = task->runs + i;
+	one.n_runs = 1;
+	one.y = NULL;
+	DMatrixHandle d = NULL;
+	enum wfad_status st = matrix(g, &one, &d, err);
+	if (st != WFAD_OK)
+		return st;
+	char config[256];
+	snprintf(config, sizeof(config),
+		 "{\"type\": 2, \"training\": false, \"iteration_begin\": 0, "
+		 "\"iteration_end\": %d, \"strict_shape\": true}",
+		 g->best_iter + 1);
+	const bst_ulong *shape;
+	bst_ulong dim;
+	const float *out;
+	if (XGBoosterPredictFromDMatrix(g->booster, d, config, &shape, &dim, &out) != 0) {
+		st = xgb_error(err, "contributions");
+	} else if (dim != 3 || shape[0] != 1 || shape[1] != g->n_classes ||
+		   shape[2] != g->cols + 1) {
+		st = wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				    "xgboost: unexpected contribution shape");
+	} else {
+		const float *ck = out + k * (g->cols + 1), *c0 = out;
+		for (size_t f = 0; f < g->cols; f++) {
+			double v = (double)ck[f] - (double)c0[f];
+			if (!(v > 0.0) || max == 0 || (*n == max && !(v > value[max - 1])))
+				continue;
+			size_t at = *n < max ? (*n)++ : max - 1;
+			for (; at > 0 && value[at - 1] < v; at--) {
+				value[at] = value[at - 1];
+				memcpy(name[at], name[at - 1], WFAD_RUN_REASON_LEN);
+			}
+			value[at] = v;
+			wfad_run_features_column_name(&g->rf[0], f, name[at], WFAD_RUN_REASON_LEN);
+		}
+	}
+	XGDMatrixFree(d);
+	return st;
+}
+
 /* State: u32 magic, u32 version, u32 joint, u32 featurizers, per featurizer its workflow name
  * and run featurizer blob, u32 classes, u32 best iteration, the booster blob. */
 static enum wfad_status save(const struct wfad_run_classifier *c, FILE *f)
@@ -390,4 +443,5 @@ const struct wfad_run_classifier_ops wfad_run_classifier_gbdt = {
 	.flags = WFAD_RUN_CLASSIFIER_JOINT,
 	.save = save,
 	.load = load,
+	.explain_features = explain_features,
 };

@@ -162,6 +162,22 @@ enum wfad_status wfad_run_model_explain(const struct wfad_run_model *m,
 	return st == WFAD_OK ? m->ops->explain(m->c, &t, 0, k, out, feature, err) : st;
 }
 
+enum wfad_status wfad_run_model_explain_features(const struct wfad_run_model *m,
+						 const struct wfad_dataset *ds, size_t run,
+						 size_t k, size_t max,
+						 char (*name)[WFAD_RUN_REASON_LEN], double *value,
+						 size_t *n, struct wfad_error *err)
+{
+	if (!m->ops->explain_features)
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "%s does not explain its verdicts by run features",
+				      m->ops->name);
+	struct wfad_run_task t;
+	enum wfad_status st = task_of(m, ds, &run, 1, &t, err);
+	return st == WFAD_OK ? m->ops->explain_features(m->c, &t, 0, k, max, name, value, n, err)
+			     : st;
+}
+
 enum wfad_status wfad_run_model_save(const struct wfad_run_model *m, const char *path,
 				     struct wfad_error *err)
 {

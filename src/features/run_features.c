@@ -303,3 +303,27 @@ fail:
 	wfad_run_featurizer_free(&t);
 	return st;
 }
+
+static const char *const stat_names[WFAD_RUN_STATS] = {
+	"runtime", "stage-in", "stage-out", "queue", "CPU time", "WMS delay",
+};
+
+void wfad_run_features_column_name(const struct wfad_run_featurizer *rf, size_t col, char *buf,
+				   size_t size)
+{
+	size_t nb = rf->n_tr * WFAD_RUN_STATS * 2;
+	static const char *const pool[4] = {"the slowest host's", "the second slowest host's",
+					    "the hosts' mean", "the share of hosts above 1.5x in"};
+	if (col < nb) {
+		size_t t = col / (WFAD_RUN_STATS * 2), s = col / 2 % WFAD_RUN_STATS;
+		snprintf(buf, size, "%s %s ratio of %s jobs", col % 2 ? "largest" : "mean",
+			 stat_names[s], rf->tr_names[t]);
+	} else if (col < nb + 8) {
+		size_t h = col - nb;
+		snprintf(buf, size, "%s %s ratio", pool[h % 4], h < 4 ? "runtime" : "stage-in");
+	} else if (col == nb + 8) {
+		snprintf(buf, size, "makespan ratio");
+	} else {
+		snprintf(buf, size, "column %zu", col);
+	}
+}
