@@ -23,6 +23,8 @@ struct wfad_run_task {
 	const struct wfad_run_task *parts; /* joint tasks only */
 	size_t n_parts;
 };
+/* The task of run i of a one-dataset task t alone, without labels (borrows t's). */
+struct wfad_run_task wfad_run_task_one(const struct wfad_run_task *t, size_t i);
 /* The one-dataset parts of a task (the task itself when it has none); *n gets their count. */
 const struct wfad_run_task *wfad_run_task_parts(const struct wfad_run_task *t, size_t *n);
 

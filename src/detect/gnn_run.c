@@ -433,10 +433,7 @@ static enum wfad_status explain(const struct wfad_run_classifier *c,
 	if (!task->ds || i >= task->n_runs || k >= m->net[0].out)
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
 				      "gnnrun: explains one run of one workflow");
-	struct wfad_run_task one = *task;
-	one.runs = task->runs + i;
-	one.n_runs = 1;
-	one.y = NULL;
+	struct wfad_run_task one = wfad_run_task_one(task, i);
 	struct wfad_jobset_joint js = {0};
 	struct wfad_gnn_graphs g = {0};
 	float *dx = NULL;

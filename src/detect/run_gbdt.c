@@ -276,32 +276,45 @@ cleanup:
 	return st;
 }
 
+/* XGBoost's output of the given type (0: probabilities, 2: SHAP contributions) for the task's
+ * runs with the best round's trees; *d is the matrix (the caller frees it; NULL when it could
+ * not be made). */
+static enum wfad_status booster_predict(const struct run_gbdt *g, const struct wfad_run_task *t,
+					int type, DMatrixHandle *d, const bst_ulong **shape,
+					bst_ulong *dim, const float **out, struct wfad_error *err)
+{
+	*d = NULL;
+	enum wfad_status st = matrix(g, t, d, err);
+	if (st != WFAD_OK) {
+		*d = NULL;
+		return st;
+	}
+	char config[256];
+	snprintf(config, sizeof(config),
+		 "{\"type\": %d, \"training\": false, \"iteration_begin\": 0, "
+		 "\"iteration_end\": %d, \"strict_shape\": true}",
+		 type, g->best_iter + 1);
+	if (XGBoosterPredictFromDMatrix(g->booster, *d, config, shape, dim, out) != 0)
+		return xgb_error(err, "prediction");
+	return WFAD_OK;
+}
+
 static enum wfad_status predict(const struct wfad_run_classifier *c,
 				const struct wfad_run_task *task, double *proba,
 				struct wfad_error *err)
 {
 	const struct run_gbdt *g = (const struct run_gbdt *)c;
 	DMatrixHandle d = NULL;
-	enum wfad_status st = matrix(g, task, &d, err);
-	if (st != WFAD_OK)
-		return st;
-	char config[256];
-	snprintf(config, sizeof(config),
-		 "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
-		 "\"iteration_end\": %d, \"strict_shape\": true}",
-		 g->best_iter + 1);
 	const bst_ulong *shape;
 	bst_ulong dim;
 	const float *out;
-	if (XGBoosterPredictFromDMatrix(g->booster, d, config, &shape, &dim, &out) != 0) {
-		st = xgb_error(err, "prediction");
-	} else if (dim != 2 || shape[0] != task->n_runs || shape[1] != g->n_classes) {
+	enum wfad_status st = booster_predict(g, task, 0, &d, &shape, &dim, &out, err);
+	if (st == WFAD_OK && (dim != 2 || shape[0] != task->n_runs || shape[1] != g->n_classes))
 		st = wfad_error_set(err, WFAD_EINVAL, "", 0, 0, "xgboost: unexpected output shape");
-	} else {
-		for (size_t i = 0; i < task->n_runs * g->n_classes; i++)
-			proba[i] = out[i];
-	}
-	XGDMatrixFree(d);
+	for (size_t i = 0; st == WFAD_OK && i < task->n_runs * g->n_classes; i++)
+		proba[i] = out[i];
+	if (d)
+		XGDMatrixFree(d);
 	return st;
 }
 
@@ -317,29 +330,17 @@ static enum wfad_status explain_features(const struct wfad_run_classifier *c,
 	if (g->joint || !task->ds || i >= task->n_runs || k >= g->n_classes)
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
 				      "gbdt: explains one run of a one-workflow model");
-	struct wfad_run_task one = *task;
-	one.runs = task->runs + i;
-	one.n_runs = 1;
-	one.y = NULL;
+	struct wfad_run_task one = wfad_run_task_one(task, i);
 	DMatrixHandle d = NULL;
-	enum wfad_status st = matrix(g, &one, &d, err);
-	if (st != WFAD_OK)
-		return st;
-	char config[256];
-	snprintf(config, sizeof(config),
-		 "{\"type\": 2, \"training\": false, \"iteration_begin\": 0, "
-		 "\"iteration_end\": %d, \"strict_shape\": true}",
-		 g->best_iter + 1);
 	const bst_ulong *shape;
 	bst_ulong dim;
 	const float *out;
-	if (XGBoosterPredictFromDMatrix(g->booster, d, config, &shape, &dim, &out) != 0) {
-		st = xgb_error(err, "contributions");
-	} else if (dim != 3 || shape[0] != 1 || shape[1] != g->n_classes ||
-		   shape[2] != g->cols + 1) {
+	enum wfad_status st = booster_predict(g, &one, 2, &d, &shape, &dim, &out, err);
+	if (st == WFAD_OK &&
+	    (dim != 3 || shape[0] != 1 || shape[1] != g->n_classes || shape[2] != g->cols + 1))
 		st = wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
 				    "xgboost: unexpected contribution shape");
-	} else {
+	if (st == WFAD_OK) {
 		const float *ck = out + k * (g->cols + 1), *c0 = out;
 		for (size_t f = 0; f < g->cols; f++) {
 			double v = (double)ck[f] - (double)c0[f];
@@ -354,7 +355,8 @@ static enum wfad_status explain_features(const struct wfad_run_classifier *c,
 			wfad_run_features_column_name(&g->rf[0], f, name[at], WFAD_RUN_REASON_LEN);
 		}
 	}
-	XGDMatrixFree(d);
+	if (d)
+		XGDMatrixFree(d);
 	return st;
 }
 

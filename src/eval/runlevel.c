@@ -313,3 +313,13 @@ cleanup:
 	free(conf);
 	return st;
 }
+
+struct wfad_run_task wfad_run_task_one(const struct wfad_run_task *t, size_t i)
+{
+	WFAD_ASSERT(t->ds && i < t->n_runs);
+	struct wfad_run_task one = *t;
+	one.runs = t->runs + i;
+	one.n_runs = 1;
+	one.y = NULL;
+	return one;
+}
