@@ -72,9 +72,7 @@ static int run_model_flags(const struct wfad_dataset *ds, const char *path, uint
 	}
 	if (wfad_run_model_predict(&m, ds, &run0, 1, proba, &err) != WFAD_OK)
 		goto fail;
-	size_t best = 0;
-	for (size_t k = 1; k < m.n_classes; k++)
-		best = proba[k] > proba[best] ? k : best;
+	size_t best = wfad_run_verdict(proba, m.n_classes);
 	snprintf(source, size, "%s: %s (p %.2f)", m.ops->name, m.classes[best], proba[best]);
 	if (best != 0 && m.ops->explain) {
 		if (wfad_run_model_explain(&m, ds, 0, best, push, NULL, &err) != WFAD_OK)

@@ -147,9 +147,7 @@ static int score_runs(const char *model_path, const char *path, const char *work
 		const struct wfad_run *run = &ds->runs[r];
 		const double *p = proba + r * K;
 		int fitted = wfad_run_model_fitted_on(&m, run->id);
-		size_t best = 0;
-		for (size_t k = 1; k < K; k++)
-			best = p[k] > p[best] ? k : best;
+		size_t best = wfad_run_verdict(p, K);
 		size_t nt = 0, nr = 0;
 		if (best != 0 && m.ops->explain) {
 			if (wfad_run_model_explain(&m, ds, r, best, push, feat, &err) != WFAD_OK)

@@ -169,6 +169,10 @@ void wfad_run_model_free(struct wfad_run_model *m); /* accepts a zeroed struct *
 bool wfad_run_model_is_file(const char *path);
 size_t wfad_run_labels_joint(const struct wfad_dataset *const *ds, size_t n_ds, const char ***out);
 
+/* The verdict of one run's class probabilities proba[n_classes]: the most likely class, the
+ * lowest index on ties. */
+size_t wfad_run_verdict(const double *proba, size_t n_classes);
+
 #ifdef __cplusplus
 }
 #endif

@@ -61,15 +61,6 @@ static enum wfad_status predict(const struct run_learner *r, const size_t *runs,
 	return r->ops->predict(r->clf, &t, r->proba, err);
 }
 
-static size_t argmax(const double *p, size_t k)
-{
-	size_t best = 0;
-	for (size_t c = 1; c < k; c++)
-		if (p[c] > p[best])
-			best = c;
-	return best;
-}
-
 /* No warm start: a fresh classifier on the labelled runs, validation for early stopping. */
 static enum wfad_status run_train(struct active_learner *l, const size_t *labelled, size_t n,
 				  bool warm, struct wfad_error *err)
@@ -118,7 +109,7 @@ static enum wfad_status run_evaluate(const struct active_learner *l, struct wfad
 		r->truth[i] = (long)y != r->normal;
 		r->score[i] = r->normal >= 0 ? 1.0 - p[r->normal] : 1.0;
 		pos += r->truth[i];
-		correct += argmax(p, k) == y;
+		correct += wfad_run_verdict(p, k) == y;
 	}
 	pt->roc_auc = wfad_metrics_roc_auc(r->score, r->truth, n);
 	pt->average_precision = wfad_metrics_average_precision(r->score, r->truth, n);

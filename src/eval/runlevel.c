@@ -278,10 +278,7 @@ enum wfad_status wfad_eval_runs_joint(const struct wfad_dataset *const *ds, size
 			memset(conf, 0, k * k * sizeof(size_t));
 			size_t correct = 0, bcorrect = 0, nt = te->n_runs;
 			for (size_t i = 0; i < nt; i++) {
-				size_t pred = 0;
-				for (size_t c2 = 1; c2 < k; c2++)
-					if (proba[i * k + c2] > proba[i * k + pred])
-						pred = c2;
+				size_t pred = wfad_run_verdict(proba + i * k, k);
 				size_t truth = t.y[2][i];
 				conf[truth * k + pred]++;
 				res->confusion[truth * k + pred]++;
@@ -322,4 +319,13 @@ struct wfad_run_task wfad_run_task_one(const struct wfad_run_task *t, size_t i)
 	one.n_runs = 1;
 	one.y = NULL;
 	return one;
+}
+
+size_t wfad_run_verdict(const double *proba, size_t n_classes)
+{
+	size_t best = 0;
+	for (size_t k = 1; k < n_classes; k++)
+		if (proba[k] > proba[best])
+			best = k;
+	return best;
 }
