@@ -27,7 +27,6 @@ struct gnn_run {
 	struct wfad_run_classifier base;
 	struct wfad_nnd_config cfg;
 	struct wfad_featurizer *fz;
-	const char **workflow; /* borrowed from the fit datasets' names, for matching only */
 	char **names;
 	size_t n_fz;
 	struct wfad_gnn_net net[GNNRUN_NETS];

@@ -122,10 +122,11 @@ static enum wfad_status features(const struct run_gbdt *g, const struct wfad_run
 	return WFAD_OK;
 }
 
-/* Features (and labels) of a task as an XGBoost matrix. */
+/* Features (and labels) of a task as an XGBoost matrix; *out is NULL on failure. */
 static enum wfad_status matrix(const struct run_gbdt *g, const struct wfad_run_task *t,
 			       DMatrixHandle *out, struct wfad_error *err)
 {
+	*out = NULL;
 	size_t cols = g->cols;
 	float *x = malloc((t->n_runs * cols + 1) * sizeof(float));
 	float *y = malloc((t->n_runs + 1) * sizeof(float));
@@ -138,6 +139,7 @@ static enum wfad_status matrix(const struct run_gbdt *g, const struct wfad_run_t
 		goto cleanup;
 	if (XGDMatrixCreateFromMat(x, t->n_runs, cols, NAN, out) != 0) {
 		st = xgb_error(err, "matrix");
+		*out = NULL;
 		goto cleanup;
 	}
 	if (t->y) {
@@ -146,6 +148,7 @@ static enum wfad_status matrix(const struct run_gbdt *g, const struct wfad_run_t
 		if (XGDMatrixSetFloatInfo(*out, "label", y, t->n_runs) != 0) {
 			st = xgb_error(err, "labels");
 			XGDMatrixFree(*out);
+			*out = NULL;
 		}
 	}
 cleanup:
@@ -283,12 +286,9 @@ static enum wfad_status booster_predict(const struct run_gbdt *g, const struct w
 					int type, DMatrixHandle *d, const bst_ulong **shape,
 					bst_ulong *dim, const float **out, struct wfad_error *err)
 {
-	*d = NULL;
 	enum wfad_status st = matrix(g, t, d, err);
-	if (st != WFAD_OK) {
-		*d = NULL;
+	if (st != WFAD_OK)
 		return st;
-	}
 	char config[256];
 	snprintf(config, sizeof(config),
 		 "{\"type\": %d, \"training\": false, \"iteration_begin\": 0, "
