@@ -141,6 +141,11 @@ bool wfad_io_read_str(FILE *f, char *buf, size_t cap);
 FILE *wfad_io_open_temp(const char *path, char **tmp, struct wfad_error *err);
 enum wfad_status wfad_io_commit_temp(FILE *f, char *tmp, const char *path, bool ok,
 				     struct wfad_error *err);
+/* The u32 magic and u32 version that open a blob inside a model file: WFAD_EPARSE "truncated
+ * <what>", WFAD_EFORMAT "not a <what> (bad magic: another model's?)" or "<what> version N is
+ * not supported (this wfad reads V)". */
+enum wfad_status wfad_io_read_tag(FILE *f, uint32_t magic, uint32_t version, const char *what,
+				  struct wfad_error *err);
 /* The head of a model file: 8 magic bytes, then u32 version. WFAD_EFORMAT naming path: "not a
  * wfad <what> file", or "<what> format version N; this wfad reads version V (retrain the
  * model)". */

@@ -166,3 +166,19 @@ enum wfad_status wfad_io_commit_temp(FILE *f, char *tmp, const char *path, bool 
 	free(tmp);
 	return st;
 }
+
+enum wfad_status wfad_io_read_tag(FILE *f, uint32_t magic, uint32_t version, const char *what,
+				  struct wfad_error *err)
+{
+	uint32_t got, v;
+	if (!wfad_io_read_u32(f, &got) || !wfad_io_read_u32(f, &v))
+		return wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "truncated %s", what);
+	if (got != magic)
+		return wfad_error_set(err, WFAD_EFORMAT, "", 0, 0,
+				      "not a %s (bad magic: another model's?)", what);
+	if (v != version)
+		return wfad_error_set(err, WFAD_EFORMAT, "", 0, 0,
+				      "%s version %u is not supported (this wfad reads %u)", what,
+				      v, version);
+	return WFAD_OK;
+}

@@ -519,13 +519,11 @@ static enum wfad_status save(const struct wfad_run_classifier *c, FILE *f)
 static enum wfad_status load(struct wfad_run_classifier *c, FILE *f, struct wfad_error *err)
 {
 	struct gantt_cnn *g = (struct gantt_cnn *)c;
-	uint32_t magic, version, rn, c0, k, n_util, n_nets;
-	if (!wfad_io_read_u32(f, &magic) || !wfad_io_read_u32(f, &version))
-		goto truncated;
-	if (magic != GANTT_CNN_MAGIC || version != GANTT_CNN_VERSION)
-		return wfad_error_set(err, WFAD_EFORMAT, "", 0, 0,
-				      "not a ganttcnn state (magic %08x, version %u)", magic,
-				      version);
+	uint32_t rn, c0, k, n_util, n_nets;
+	enum wfad_status st =
+		wfad_io_read_tag(f, GANTT_CNN_MAGIC, GANTT_CNN_VERSION, "ganttcnn state", err);
+	if (st != WFAD_OK)
+		return st;
 	if (!wfad_io_read_u32(f, &rn) || !wfad_io_read_u32(f, &c0) || !wfad_io_read_u32(f, &k) ||
 	    !wfad_io_read_f64(f, &g->span) || !wfad_io_read_u32(f, &n_util))
 		goto truncated;

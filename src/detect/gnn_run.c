@@ -360,15 +360,12 @@ static enum wfad_status load(struct wfad_run_classifier *c, FILE *f, struct wfad
 {
 	struct gnn_run *m = (struct gnn_run *)c;
 	const char *name = m->base.ops->name;
-	uint32_t magic, version, n_fz, n_nets;
-	if (!wfad_io_read_u32(f, &magic) || !wfad_io_read_u32(f, &version))
-		goto truncated;
-	if (magic != state_magic(m))
-		return wfad_error_set(err, WFAD_EFORMAT, "", 0, 0,
-				      "not a %s state (another run classifier's?)", name);
-	if (version != GNNRUN_STATE_VERSION)
-		return wfad_error_set(err, WFAD_EFORMAT, "", 0, 0,
-				      "%s state version %u is not supported", name, version);
+	uint32_t n_fz, n_nets;
+	char what[64];
+	snprintf(what, sizeof(what), "%s state", name);
+	enum wfad_status tag = wfad_io_read_tag(f, state_magic(m), GNNRUN_STATE_VERSION, what, err);
+	if (tag != WFAD_OK)
+		return tag;
 	if (!wfad_io_read_u32(f, &n_fz))
 		goto truncated;
 	if (n_fz == 0 || n_fz > 1024)

@@ -385,13 +385,11 @@ static enum wfad_status save(const struct wfad_run_classifier *c, FILE *f)
 static enum wfad_status load(struct wfad_run_classifier *c, FILE *f, struct wfad_error *err)
 {
 	struct run_gbdt *g = (struct run_gbdt *)c;
-	uint32_t magic, version, joint, n_rf, n_classes, best_iter;
-	if (!wfad_io_read_u32(f, &magic) || !wfad_io_read_u32(f, &version))
-		goto truncated;
-	if (magic != RUN_GBDT_MAGIC || version != RUN_GBDT_VERSION)
-		return wfad_error_set(err, WFAD_EFORMAT, "", 0, 0,
-				      "not a run-level gbdt state (magic %08x, version %u)", magic,
-				      version);
+	uint32_t joint, n_rf, n_classes, best_iter;
+	enum wfad_status tag =
+		wfad_io_read_tag(f, RUN_GBDT_MAGIC, RUN_GBDT_VERSION, "run-level gbdt state", err);
+	if (tag != WFAD_OK)
+		return tag;
 	if (!wfad_io_read_u32(f, &joint) || !wfad_io_read_u32(f, &n_rf))
 		goto truncated;
 	if (joint > 1 || n_rf == 0 || n_rf > 1024 || (!joint && n_rf != 1))

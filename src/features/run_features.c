@@ -261,14 +261,11 @@ enum wfad_status wfad_run_features_load(struct wfad_run_featurizer *rf, FILE *f,
 					struct wfad_error *err)
 {
 	struct wfad_run_featurizer t = {0};
-	uint32_t magic, version, n_tr = 0;
-	enum wfad_status st = WFAD_EPARSE;
-	if (!wfad_io_read_u32(f, &magic) || !wfad_io_read_u32(f, &version))
-		goto truncated;
-	if (magic != RUN_FEATURES_MAGIC || version != RUN_FEATURES_VERSION)
-		return wfad_error_set(err, WFAD_EFORMAT, "", 0, 0,
-				      "not a run featurizer (magic %08x, version %u)", magic,
-				      version);
+	uint32_t n_tr = 0;
+	enum wfad_status st = wfad_io_read_tag(f, RUN_FEATURES_MAGIC, RUN_FEATURES_VERSION,
+					       "run featurizer", err);
+	if (st != WFAD_OK)
+		return st;
 	if (!wfad_io_read_u32(f, &n_tr))
 		goto truncated;
 	if (n_tr == 0 || n_tr > (1u << 20))
