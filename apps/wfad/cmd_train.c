@@ -105,7 +105,7 @@ int cmd_train(int argc, char **argv)
 						       &mo.features, &mo.norm, &mo.fit_on)))
 		return rc;
 	char *end;
-	double vf = strtod(valid, &end), hf = 0;
+	double vf = strtod(valid, &end), hf;
 	if (*end || !(vf >= 0 && vf < 1)) {
 		fprintf(stderr, "wfad train: --valid takes a fraction in [0, 1)\n");
 		return EXIT_USAGE;
