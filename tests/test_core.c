@@ -106,3 +106,21 @@ WFAD_TEST(error_format_has_file_line)
 	wfad_error_format(&err, buf, sizeof(buf));
 	CHECK_STR(buf, "a.csv:12: bad number");
 }
+
+/* The largest positive values, largest first, the lower index first among equals; zero,
+ * negative and NaN values never picked; max bounds the count. */
+WFAD_TEST(top_positive_orders_and_bounds)
+{
+	const double v[8] = {0.5, -1.0, 2.0, NAN, 0.5, 0.0, 3.0, 0.25};
+	size_t top[8];
+	CHECK_INT(wfad_top_positive(v, 8, 8, top), 5);
+	const size_t want[5] = {6, 2, 0, 4, 7};
+	for (size_t k = 0; k < 5; k++)
+		CHECK_INT(top[k], want[k]);
+	CHECK_INT(wfad_top_positive(v, 8, 3, top), 3);
+	CHECK_INT(top[0], 6);
+	CHECK_INT(top[1], 2);
+	CHECK_INT(top[2], 0);
+	CHECK_INT(wfad_top_positive(v, 8, 0, top), 0);
+	CHECK_INT(wfad_top_positive(v + 1, 1, 4, top), 0);
+}

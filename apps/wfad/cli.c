@@ -191,18 +191,10 @@ int cli_parse_hyper(const struct cli_hyper *h, struct wfad_detector_params *p)
 size_t cli_top_jobs(const double *push, size_t nodes, size_t max, size_t *top, double *share)
 {
 	double total = 0.0;
-	size_t n = 0;
-	for (size_t i = 0; i < nodes; i++) {
-		if (!(push[i] > 0.0))
-			continue;
-		total += push[i];
-		if (max == 0 || (n == max && !(push[i] > push[top[max - 1]])))
-			continue;
-		size_t at = n < max ? n++ : max - 1;
-		for (; at > 0 && push[top[at - 1]] < push[i]; at--)
-			top[at] = top[at - 1];
-		top[at] = i;
-	}
+	for (size_t i = 0; i < nodes; i++)
+		if (push[i] > 0.0)
+			total += push[i];
+	size_t n = wfad_top_positive(push, nodes, max, top);
 	for (size_t k = 0; k < n; k++)
 		share[k] = push[top[k]] / total;
 	return n;

@@ -132,6 +132,9 @@ int wfad_double_compare(const void *a, const void *b);
 /* Median of v[0..n), sorting v in place: the mean of the two middle values when n is even,
  * NaN when n == 0. */
 double wfad_median(double *v, size_t n);
+/* top[0..r) = the indices of the (at most max) largest positive values of v[0..n), largest
+ * first, the lower index first among equals; returns r. NaN counts as not positive. */
+size_t wfad_top_positive(const double *v, size_t n, size_t max, size_t *top);
 
 /* Monotonic wall-clock seconds, for timings reported next to results. */
 double wfad_clock_seconds(void);

@@ -340,21 +340,23 @@ static enum wfad_status explain_features(const struct wfad_run_classifier *c,
 	    (dim != 3 || shape[0] != 1 || shape[1] != g->n_classes || shape[2] != g->cols + 1))
 		st = wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
 				    "xgboost: unexpected contribution shape");
+	double *v = st == WFAD_OK ? malloc((g->cols + 1) * sizeof(double)) : NULL;
+	size_t *top = st == WFAD_OK ? malloc((max + 1) * sizeof(size_t)) : NULL;
+	if (st == WFAD_OK && (!v || !top))
+		st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "gbdt: out of memory");
 	if (st == WFAD_OK) {
 		const float *ck = out + k * (g->cols + 1), *c0 = out;
-		for (size_t f = 0; f < g->cols; f++) {
-			double v = (double)ck[f] - (double)c0[f];
-			if (!(v > 0.0) || max == 0 || (*n == max && !(v > value[max - 1])))
-				continue;
-			size_t at = *n < max ? (*n)++ : max - 1;
-			for (; at > 0 && value[at - 1] < v; at--) {
-				value[at] = value[at - 1];
-				memcpy(name[at], name[at - 1], WFAD_RUN_REASON_LEN);
-			}
-			value[at] = v;
-			wfad_run_features_column_name(&g->rf[0], f, name[at], WFAD_RUN_REASON_LEN);
+		for (size_t f = 0; f < g->cols; f++)
+			v[f] = (double)ck[f] - (double)c0[f];
+		*n = wfad_top_positive(v, g->cols, max, top);
+		for (size_t j = 0; j < *n; j++) {
+			value[j] = v[top[j]];
+			wfad_run_features_column_name(&g->rf[0], top[j], name[j],
+						      WFAD_RUN_REASON_LEN);
 		}
 	}
+	free(v);
+	free(top);
 	if (d)
 		XGDMatrixFree(d);
 	return st;
