@@ -238,6 +238,8 @@ WFAD_TEST(maxpool2_gradients_match_finite_differences)
 	CHECK_INT(bad, 0);
 }
 
+static const char *chain_classes[2] = {"normal", "cpu_2"};
+
 /* Runs of a chain a -> b -> c: class 0 ("normal") runs b for 10 s, class 1 ("cpu_2") for
  * 30 s, with small seeded jitter. */
 static void make_runs(struct wfad_dataset *ds, size_t n_runs, uint64_t seed)
@@ -279,46 +281,64 @@ static void make_runs(struct wfad_dataset *ds, size_t n_runs, uint64_t seed)
 	}
 }
 
-static void classify(const struct wfad_dataset *ds, uint64_t seed, double *proba, size_t n_test)
+/* ganttcnn fitted on runs 0-39 of make_runs' dataset, validated on 40-49 (NULL on failure,
+ * with a failed check). */
+static struct wfad_run_classifier *fit_chain(const struct wfad_dataset *ds, uint64_t seed)
 {
-	size_t train[40], valid[10], test[20];
+	size_t train[40], valid[10];
 	uint32_t ytr[40], yva[10];
 	for (size_t i = 0; i < 40; i++)
 		train[i] = i, ytr[i] = (uint32_t)(i % 2);
 	for (size_t i = 0; i < 10; i++)
 		valid[i] = 40 + i, yva[i] = (uint32_t)((40 + i) % 2);
-	for (size_t i = 0; i < n_test; i++)
-		test[i] = 50 + i;
-	const char *classes[2] = {"normal", "cpu_2"};
 	struct wfad_run_task tr = {.ds = ds,
 				   .runs = train,
 				   .n_runs = 40,
 				   .y = ytr,
-				   .classes = classes,
+				   .classes = chain_classes,
 				   .n_classes = 2};
 	struct wfad_run_task va = {.ds = ds,
 				   .runs = valid,
 				   .n_runs = 10,
 				   .y = yva,
-				   .classes = classes,
-				   .n_classes = 2};
-	struct wfad_run_task te = {.ds = ds,
-				   .runs = test,
-				   .n_runs = n_test,
-				   .y = NULL,
-				   .classes = classes,
+				   .classes = chain_classes,
 				   .n_classes = 2};
 	const struct wfad_run_classifier_ops *ops = wfad_run_classifier_find("ganttcnn");
 	CHECK(ops != NULL);
 	if (!ops)
-		return;
+		return NULL;
 	struct wfad_detector_params p = {.seed = seed, .epochs = 30};
 	struct wfad_run_classifier *c = NULL;
 	struct wfad_error err = {0};
 	CHECK_INT(ops->create(&p, &c), WFAD_OK);
-	CHECK_OK(ops->fit(c, &tr, &va, &err), &err);
-	CHECK_OK(ops->predict(c, &te, proba, &err), &err);
-	ops->destroy(c);
+	enum wfad_status st = ops->fit(c, &tr, &va, &err);
+	CHECK_OK(st, &err);
+	if (st != WFAD_OK) {
+		ops->destroy(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* The test runs 50 .. 50 + n - 1 of make_runs' dataset as a task. */
+static struct wfad_run_task chain_test(const struct wfad_dataset *ds, size_t *runs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		runs[i] = 50 + i;
+	return (struct wfad_run_task){
+		.ds = ds, .runs = runs, .n_runs = n, .classes = chain_classes, .n_classes = 2};
+}
+
+static void classify(const struct wfad_dataset *ds, uint64_t seed, double *proba, size_t n_test)
+{
+	size_t test[20];
+	struct wfad_run_task te = chain_test(ds, test, n_test);
+	struct wfad_run_classifier *c = fit_chain(ds, seed);
+	struct wfad_error err = {0};
+	if (c)
+		CHECK_OK(c->ops->predict(c, &te, proba, &err), &err);
+	if (c)
+		c->ops->destroy(c);
 }
 
 /* The utilisation channel: the segment channels as without it, and over the runtime of the
@@ -413,5 +433,53 @@ WFAD_TEST(ganttcnn_separates_planted_classes_deterministically)
 	}
 	printf("  ganttcnn: %zu of %d planted test runs right\n", correct, NT);
 	CHECK(correct >= 18);
+	wfad_dataset_free(&ds);
+}
+
+/* Occlusion: a raster with a job left out is the full raster without that job's rows, the
+ * time axis unchanged; ganttcnn's explanation of a slow run puts the slow job first and
+ * names its runtime, and explains nothing toward normal itself. */
+WFAD_TEST(gantt_cnn_explains_by_occlusion)
+{
+	struct wfad_dataset ds;
+	make_runs(&ds, 60, 3);
+	enum { N = 12, PLANE = N * N };
+	static float full[WFAD_RASTER_CHANNELS * PLANE], cut[WFAD_RASTER_CHANNELS * PLANE];
+	struct wfad_raster_options opt = {.span = 80};
+	wfad_render_raster_ex(&ds, 1, N, &opt, full);
+	opt.omit = true;
+	opt.omit_node = 1; /* rows 4..7 of 12 */
+	wfad_render_raster_ex(&ds, 1, N, &opt, cut);
+	size_t differ = 0, left = 0;
+	for (size_t ch = 0; ch < WFAD_RASTER_CHANNELS; ch++)
+		for (size_t y = 0; y < N; y++)
+			for (size_t x = 0; x < N; x++) {
+				size_t at = ch * PLANE + y * N + x;
+				bool own = y >= 4 && y < 8;
+				differ += !own && cut[at] != full[at];
+				left += own && cut[at] != 0.0f;
+			}
+	CHECK_INT(differ, 0);
+	CHECK_INT(left, 0);
+	struct wfad_run_classifier *c = fit_chain(&ds, 7);
+	if (!c) {
+		wfad_dataset_free(&ds);
+		return;
+	}
+	size_t test[10];
+	struct wfad_run_task te = chain_test(&ds, test, 10);
+	double out[3];
+	const char *why[3];
+	struct wfad_error err = {0};
+	CHECK_OK(c->ops->explain(c, &te, 1, 1, out, why, &err), &err); /* run 51: slow */
+	printf("  shares of a, b, c toward cpu_2: %.3f %.3f %.3f (b: %s)\n", out[0], out[1], out[2],
+	       why[1] ? why[1] : "-");
+	CHECK(out[1] > out[0] && out[1] > out[2] && out[1] > 0.0);
+	CHECK(why[1] != NULL && strcmp(why[1], "runtime") == 0);
+	CHECK_OK(c->ops->explain(c, &te, 1, 0, out, why, &err), &err);
+	for (size_t j = 0; j < 3; j++)
+		CHECK(out[j] == 0.0 && why[j] == NULL);
+	CHECK_INT(c->ops->explain(c, &te, 10, 1, out, NULL, &err), WFAD_EINVAL);
+	c->ops->destroy(c);
 	wfad_dataset_free(&ds);
 }

@@ -125,6 +125,9 @@ struct wfad_raster_options {
 	bool util_mean;     /* where jobs share a row (more jobs than rows), the utilisation
 			     * pixel is the mean over them of coverage x value (0 for a job that
 			     * does not cover it) rather than the value of larger magnitude */
+	bool omit;          /* leave node omit_node out of the picture (occlusion: the time
+			     * axis and the row layout stay as with every job) */
+	uint32_t omit_node;
 };
 /* The general raster: out[C x n x n], C = WFAD_RASTER_UTIL_CHANNELS when opt->util is set,
  * else WFAD_RASTER_CHANNELS. Borrows everything; same inputs, same bytes. */

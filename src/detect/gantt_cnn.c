@@ -460,11 +460,10 @@ static void add_softmax(const float *z, size_t k, double share, double *proba)
 		proba[j] += share * exp(z[j] - mx) / sum;
 }
 
-static enum wfad_status predict(const struct wfad_run_classifier *c,
-				const struct wfad_run_task *task, double *proba,
-				struct wfad_error *err)
+/* WFAD_OK when g is fitted and task is of one workflow with g's DAG size and classes. */
+static enum wfad_status check_task(const struct gantt_cnn *g, const struct wfad_run_task *task,
+				   struct wfad_error *err)
 {
-	const struct gantt_cnn *g = (const struct gantt_cnn *)c;
 	if (!g->n_nets)
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0, "ganttcnn: not fitted");
 	if (!task->ds)
@@ -476,6 +475,17 @@ static enum wfad_status predict(const struct wfad_run_classifier *c,
 			"ganttcnn: trained on a DAG of %zu jobs and %zu classes, asked "
 			"for %zu and %zu",
 			g->n_util, g->n_classes, task->ds->dag.n_nodes, task->n_classes);
+	return WFAD_OK;
+}
+
+static enum wfad_status predict(const struct wfad_run_classifier *c,
+				const struct wfad_run_task *task, double *proba,
+				struct wfad_error *err)
+{
+	const struct gantt_cnn *g = (const struct gantt_cnn *)c;
+	enum wfad_status st = check_task(g, task, err);
+	if (st != WFAD_OK)
+		return st;
 	size_t k = g->n_classes, one = (size_t)C0 * RN * RN;
 	struct acts a = {0};
 	float *x = rasters(g, task);
@@ -492,6 +502,100 @@ static enum wfad_status predict(const struct wfad_run_classifier *c,
 				add_softmax(a.logits + q * k, k, 1.0 / (double)g->n_nets,
 					    proba + (i + q) * k);
 		}
+	acts_free(&a);
+	free(x);
+	return WFAD_OK;
+}
+
+/* ---- explanations: occlusion ---------------------------------------------------------- */
+
+/* Jobs whose channels are occluded one at a time to name what in their bars mattered. */
+#define EXPLAIN_NAMED 5
+_Static_assert(C0 < BATCH, "explain puts a job's occluded raster in batch slot C0");
+
+/* lo[q] = the ensemble's mean log-odds of class k against class 0 for images x[n], n <= BATCH. */
+static void log_odds(const struct gantt_cnn *g, struct acts *a, size_t n, size_t k, const float *x,
+		     double *lo)
+{
+	for (size_t q = 0; q < n; q++)
+		lo[q] = 0.0;
+	for (size_t e = 0; e < g->n_nets; e++) {
+		forward(&g->nets[e], a, n, x);
+		for (size_t q = 0; q < n; q++)
+			lo[q] += ((double)a->logits[q * g->n_classes + k] -
+				  (double)a->logits[q * g->n_classes]) /
+				 (double)g->n_nets;
+	}
+}
+
+static const char *channel_name(size_t ch)
+{
+	if (ch < WFAD_SEG_COUNT)
+		return wfad_gantt_segment_name((enum wfad_gantt_segment)ch);
+	return ch == WFAD_SEG_COUNT ? "incomplete" : "cpu utilisation";
+}
+
+/* Occlusion: a job's share in the verdict for class k is how much the ensemble's log-odds of
+ * k against normal drop when the job is left out of the run's raster (the rest of the picture
+ * unchanged). For the EXPLAIN_NAMED jobs of largest share, each channel of the job is
+ * occluded alone and the one whose removal drops the log-odds most names the job's reason. */
+static enum wfad_status explain(const struct wfad_run_classifier *c,
+				const struct wfad_run_task *task, size_t i, size_t k, double *out,
+				const char **feature, struct wfad_error *err)
+{
+	const struct gantt_cnn *g = (const struct gantt_cnn *)c;
+	enum wfad_status st = check_task(g, task, err);
+	if (st != WFAD_OK)
+		return st;
+	if (i >= task->n_runs || k >= g->n_classes)
+		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
+				      "ganttcnn: no run %zu or class %zu to explain", i, k);
+	size_t m = task->ds->dag.n_nodes, one = (size_t)C0 * RN * RN, plane = (size_t)RN * RN;
+	struct acts a = {0};
+	float *x = wfad_nn_alloc_floats((BATCH + 1) * one);
+	if (!x || acts_alloc(&a, g->n_classes) != WFAD_OK) {
+		free(x);
+		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "ganttcnn: out of memory");
+	}
+	float *full = x + BATCH * one; /* the run's own raster */
+	struct wfad_raster_options opt = {.span = g->span, .util = g->util, .util_mean = true};
+	wfad_render_raster_ex(task->ds, task->runs[i], RN, &opt, full);
+	double base, lo[BATCH];
+	log_odds(g, &a, 1, k, full, &base);
+	for (size_t j0 = 0; j0 < m; j0 += BATCH) {
+		size_t b = m - j0 < BATCH ? m - j0 : BATCH;
+		for (size_t q = 0; q < b; q++) {
+			opt.omit = true;
+			opt.omit_node = (uint32_t)(j0 + q);
+			wfad_render_raster_ex(task->ds, task->runs[i], RN, &opt, x + q * one);
+		}
+		log_odds(g, &a, b, k, x, lo);
+		for (size_t q = 0; q < b; q++)
+			out[j0 + q] = base - lo[q];
+	}
+	if (feature) {
+		size_t top[EXPLAIN_NAMED];
+		size_t nt = wfad_top_positive(out, m, EXPLAIN_NAMED, top);
+		for (size_t j = 0; j < m; j++)
+			feature[j] = NULL;
+		for (size_t t = 0; t < nt; t++) {
+			float *omitted = x + C0 * one; /* slot C0 of the batch; C0 < BATCH */
+			opt.omit_node = (uint32_t)top[t];
+			wfad_render_raster_ex(task->ds, task->runs[i], RN, &opt, omitted);
+			for (size_t ch = 0; ch < C0; ch++) {
+				memcpy(x + ch * one, full, one * sizeof(float));
+				memcpy(x + ch * one + ch * plane, omitted + ch * plane,
+				       plane * sizeof(float));
+			}
+			log_odds(g, &a, C0, k, x, lo);
+			double best = 0.0;
+			for (size_t ch = 0; ch < C0; ch++)
+				if (base - lo[ch] > best) {
+					best = base - lo[ch];
+					feature[top[t]] = channel_name(ch);
+				}
+		}
+	}
 	acts_free(&a);
 	free(x);
 	return WFAD_OK;
@@ -581,4 +685,5 @@ const struct wfad_run_classifier_ops wfad_run_classifier_ganttcnn = {
 	.destroy = destroy,
 	.save = save,
 	.load = load,
+	.explain = explain,
 };

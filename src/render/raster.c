@@ -102,7 +102,8 @@ void wfad_render_raster_ex(const struct wfad_dataset *ds, size_t run, size_t n,
 		float share = 1;
 		if (m > n) /* jobs [ceil(y0 m / n), ceil((y0 + 1) m / n)) share row y0 */
 			share = 1.0f / (float)(((y0 + 1) * m + n - 1) / n - (y0 * m + n - 1) / n);
-		paint_job(&jobs[node], node, t_min, n, y0, y1, dt, opt, share, out);
+		if (!opt->omit || node != opt->omit_node)
+			paint_job(&jobs[node], node, t_min, n, y0, y1, dt, opt, share, out);
 	}
 }
 
