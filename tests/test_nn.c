@@ -673,3 +673,25 @@ WFAD_TEST(nn_mlp_dropout_training_path)
 	wfad_nn_mlp_act_free(&act);
 	wfad_nn_mlp_free(&net);
 }
+
+/* Balanced weights: N / (K * count) over the K present classes, 0 for absent ones, so that
+ * every present class carries the same total weight; softmax rows sum to 1 and keep order. */
+WFAD_TEST(balanced_weights_and_softmax_rows)
+{
+	const size_t count[4] = {6, 0, 2, 4};
+	float w[4];
+	wfad_nn_balanced_weights(4, count, w);
+	CHECK(fabsf(w[0] - 12.0f / 18.0f) < 1e-6f);
+	CHECK(w[1] == 0.0f);
+	CHECK(fabsf(w[2] - 2.0f) < 1e-6f);
+	CHECK(fabsf(w[3] - 1.0f) < 1e-6f);
+	for (size_t k = 0; k < 4; k++)
+		if (count[k])
+			CHECK(fabs((double)w[k] * (double)count[k] - 4.0) < 1e-5);
+	const float z[6] = {1.0f, 2.0f, 3.0f, 1000.0f, -1000.0f, 0.0f};
+	double p[6];
+	wfad_nn_softmax_rows(2, 3, z, p);
+	CHECK(fabs(p[0] + p[1] + p[2] - 1.0) < 1e-12 && p[0] < p[1] && p[1] < p[2]);
+	CHECK(fabs(p[2] - exp(3.0) / (exp(1.0) + exp(2.0) + exp(3.0))) < 1e-12);
+	CHECK(fabs(p[3] - 1.0) < 1e-12 && p[4] == 0.0 && isfinite(p[5]));
+}

@@ -153,6 +153,12 @@ void wfad_nn_softmax_xent_backward(size_t n, size_t c, const float *restrict z,
 				   const uint32_t *restrict y, const float *restrict w,
 				   float *restrict dz);
 
+/* p[n x c] = the softmax of each row of z[n x c], in double. */
+void wfad_nn_softmax_rows(size_t n, size_t c, const float *restrict z, double *restrict p);
+/* Balanced class weights ("balanced" in PyTorch and scikit-learn): w[k] = N / (K * count[k])
+ * for the K classes with count[k] > 0 (N their total), 0 for the others. */
+void wfad_nn_balanced_weights(size_t c, const size_t *restrict count, float *restrict w);
+
 /* Binary cross-entropy on logits with a positive-class weight: z[n] logits, t[n] targets in
  * [0, 1]. loss = mean_i -(pos_weight * t_i * log sigmoid(z_i) + (1 - t_i) * log(1 -
  * sigmoid(z_i))), computed stably for any z. */

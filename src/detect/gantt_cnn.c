@@ -448,18 +448,6 @@ cleanup:
 	return st;
 }
 
-/* proba[k] += share x softmax(z[k]). */
-static void add_softmax(const float *z, size_t k, double share, double *proba)
-{
-	double mx = z[0], sum = 0;
-	for (size_t j = 1; j < k; j++)
-		mx = z[j] > mx ? z[j] : mx;
-	for (size_t j = 0; j < k; j++)
-		sum += exp(z[j] - mx);
-	for (size_t j = 0; j < k; j++)
-		proba[j] += share * exp(z[j] - mx) / sum;
-}
-
 /* WFAD_OK when g is fitted and task is of one workflow with g's DAG size and classes. */
 static enum wfad_status check_task(const struct gantt_cnn *g, const struct wfad_run_task *task,
 				   struct wfad_error *err)
@@ -489,8 +477,10 @@ static enum wfad_status predict(const struct wfad_run_classifier *c,
 	size_t k = g->n_classes, one = (size_t)C0 * RN * RN;
 	struct acts a = {0};
 	float *x = rasters(g, task);
-	if (!x || acts_alloc(&a, k) != WFAD_OK) {
+	double *p = malloc(BATCH * k * sizeof(double));
+	if (!x || !p || acts_alloc(&a, k) != WFAD_OK) {
 		free(x);
+		free(p);
 		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "ganttcnn: out of memory");
 	}
 	memset(proba, 0, task->n_runs * k * sizeof(double));
@@ -498,12 +488,13 @@ static enum wfad_status predict(const struct wfad_run_classifier *c,
 		for (size_t i = 0; i < task->n_runs; i += BATCH) {
 			size_t b = task->n_runs - i < BATCH ? task->n_runs - i : BATCH;
 			forward(&g->nets[e], &a, b, x + i * one);
-			for (size_t q = 0; q < b; q++)
-				add_softmax(a.logits + q * k, k, 1.0 / (double)g->n_nets,
-					    proba + (i + q) * k);
+			wfad_nn_softmax_rows(b, k, a.logits, p);
+			for (size_t j = 0; j < b * k; j++)
+				proba[i * k + j] += p[j] / (double)g->n_nets;
 		}
 	acts_free(&a);
 	free(x);
+	free(p);
 	return WFAD_OK;
 }
 

@@ -131,17 +131,13 @@ static const uint8_t *labels_of(const struct gcn *m, const struct wfad_jobset *j
 	return (const uint8_t *)"";
 }
 
-/* Balanced class weights n / (K * count) of the training families (0 for absent ones). */
+/* Balanced class weights of the training families (0 for absent ones). */
 static void family_weights(const struct wfad_jobset *train, float *w)
 {
-	size_t count[WFAD_ANOMALY_COUNT] = {0}, present = 0;
+	size_t count[WFAD_ANOMALY_COUNT] = {0};
 	for (size_t i = 0; i < train->n; i++)
 		count[train->family[i] < WFAD_ANOMALY_COUNT ? train->family[i] : 0]++;
-	for (size_t k = 0; k < WFAD_ANOMALY_COUNT; k++)
-		present += count[k] > 0;
-	for (size_t k = 0; k < WFAD_ANOMALY_COUNT; k++)
-		w[k] = count[k] ? (float)((double)train->n / ((double)present * (double)count[k]))
-				: 0.0f;
+	wfad_nn_balanced_weights(WFAD_ANOMALY_COUNT, count, w);
 }
 
 /* Checks train/valid against the detector; builds their graphs. */

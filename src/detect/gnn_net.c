@@ -741,21 +741,6 @@ enum wfad_status wfad_gnn_update(struct wfad_gnn_net *net, const char *name,
 
 /* ---- inference ------------------------------------------------------------------------------ */
 
-/* p[n x c] = softmax of each row of z[n x c], in double. */
-static void softmax_rows(size_t n, size_t c, const float *z, double *p)
-{
-	for (size_t i = 0; i < n; i++) {
-		const float *zi = z + i * c;
-		double mx = zi[0], s = 0.0;
-		for (size_t k = 1; k < c; k++)
-			mx = zi[k] > mx ? zi[k] : mx;
-		for (size_t k = 0; k < c; k++)
-			s += exp((double)zi[k] - mx);
-		for (size_t k = 0; k < c; k++)
-			p[i * c + k] = exp((double)zi[k] - mx) / s;
-	}
-}
-
 enum wfad_status wfad_gnn_predict(const struct wfad_gnn_net *net, const char *name,
 				  const struct wfad_gnn_data *data, double *out,
 				  struct wfad_error *err)
@@ -782,9 +767,9 @@ enum wfad_status wfad_gnn_predict(const struct wfad_gnn_net *net, const char *na
 		} else if (net->task == WFAD_GNN_NODE_MSE) {
 			wfad_nn_mse_rows(R, net->d, o, xb, out + r0);
 		} else if (net->task == WFAD_GNN_NODE_XENT) {
-			softmax_rows(R, net->out, o, out + r0 * net->out);
+			wfad_nn_softmax_rows(R, net->out, o, out + r0 * net->out);
 		} else {
-			softmax_rows(B, net->out, o, out + g0 * net->out);
+			wfad_nn_softmax_rows(B, net->out, o, out + g0 * net->out);
 		}
 	}
 	act_free(&a);
@@ -839,7 +824,7 @@ enum wfad_status wfad_gnn_input_gradient(const struct wfad_gnn_net *net,
 			dout[node] = 1.0f;
 		} else {
 			/* d/dz of log sum_{k>0} e^z_k - z_0: -1, then the softmax of z_1.. */
-			softmax_rows(1, C - 1, o + node * C + 1, p);
+			wfad_nn_softmax_rows(1, C - 1, o + node * C + 1, p);
 			dout[node * C] = -1.0f;
 			for (size_t k = 1; k < C; k++)
 				dout[node * C + k] = (float)p[k - 1];

@@ -211,20 +211,24 @@ static enum wfad_status task_jobs(const struct gnn_run *m, const struct wfad_run
 	return st;
 }
 
-/* Class weights n / (C * count), 0 for a class with no training run: PyTorch's "balanced"
- * weighting. NULL when out of memory. */
+/* Balanced class weights of the training runs' labels (0 for a class with no training run).
+ * NULL when out of memory. */
 static float *class_weights(const struct wfad_run_task *train)
 {
 	size_t C = train->n_classes;
 	float *w = calloc(C, sizeof(float));
-	if (!w)
-		return NULL;
-	for (size_t i = 0; i < train->n_runs; i++) {
+	size_t *count = calloc(C, sizeof(size_t));
+	for (size_t i = 0; w && count && i < train->n_runs; i++) {
 		WFAD_ASSERT(train->y[i] < C);
-		w[train->y[i]] += 1.0f;
+		count[train->y[i]]++;
 	}
-	for (size_t k = 0; k < C; k++)
-		w[k] = w[k] > 0.0f ? (float)((double)train->n_runs / ((double)C * w[k])) : 0.0f;
+	if (w && count)
+		wfad_nn_balanced_weights(C, count, w);
+	free(count);
+	if (!count) {
+		free(w);
+		return NULL;
+	}
 	return w;
 }
 

@@ -71,6 +71,32 @@ void wfad_nn_softmax_xent_backward(size_t n, size_t c, const float *restrict z,
 	}
 }
 
+void wfad_nn_softmax_rows(size_t n, size_t c, const float *restrict z, double *restrict p)
+{
+	for (size_t i = 0; i < n; i++) {
+		const float *zi = z + i * c;
+		double mx = zi[0], s = 0.0;
+		for (size_t k = 1; k < c; k++)
+			mx = zi[k] > mx ? zi[k] : mx;
+		for (size_t k = 0; k < c; k++)
+			s += exp((double)zi[k] - mx);
+		for (size_t k = 0; k < c; k++)
+			p[i * c + k] = exp((double)zi[k] - mx) / s;
+	}
+}
+
+void wfad_nn_balanced_weights(size_t c, const size_t *restrict count, float *restrict w)
+{
+	size_t total = 0, present = 0;
+	for (size_t k = 0; k < c; k++) {
+		total += count[k];
+		present += count[k] > 0;
+	}
+	for (size_t k = 0; k < c; k++)
+		w[k] = count[k] ? (float)((double)total / ((double)present * (double)count[k]))
+				: 0.0f;
+}
+
 double wfad_nn_bce_logits_forward(size_t n, const float *restrict z, const float *restrict t,
 				  float pos_weight)
 {
