@@ -113,24 +113,32 @@ void wfad_render_raster_span(const struct wfad_dataset *ds, size_t run, size_t n
  * kickstart's CPU time can. */
 #define WFAD_RASTER_UTIL_CHANNELS (WFAD_RASTER_CHANNELS + 1)
 #define WFAD_RASTER_UTIL_MAX 2.0
+/* With wfad_raster_options.util_scale set too, one more channel follows: the same deviation
+ * divided by the node's scale (e.g. a multiple of its transformation's spread), clipped and
+ * painted the same way. A transformation whose utilisation barely varies shows a small
+ * shift there that the unscaled channel leaves below a pixel's resolution. */
+#define WFAD_RASTER_UTIL_SCALED_CHANNELS (WFAD_RASTER_UTIL_CHANNELS + 1)
 
 /* log((cpu_time + 1) / (runtime + 1)) of a job (seconds; runtime = execute_end -
  * execute_start); NaN when either is unknown. */
 double wfad_render_job_utilisation(const struct wfad_job *j);
 
 struct wfad_raster_options {
-	double span;        /* seconds on the time axis (> 0); time past it is clipped */
-	const double *util; /* [n_nodes] typical utilisation per node (NaN unknown), or NULL
-			     * for no utilisation channel */
-	bool util_mean;     /* where jobs share a row (more jobs than rows), the utilisation
-			     * pixel is the mean over them of coverage x value (0 for a job that
-			     * does not cover it) rather than the value of larger magnitude */
-	bool omit;          /* leave node omit_node out of the picture (occlusion: the time
-			     * axis and the row layout stay as with every job) */
+	double span;              /* seconds on the time axis (> 0); time past it is clipped */
+	const double *util;       /* [n_nodes] typical utilisation per node (NaN unknown), or NULL
+				   * for no utilisation channel */
+	bool util_mean;           /* where jobs share a row (more jobs than rows), the utilisation
+				   * pixel is the mean over them of coverage x value (0 for a job that
+				   * does not cover it) rather than the value of larger magnitude */
+	const double *util_scale; /* with util: [n_nodes] divisor (> 0) of the deviation per node
+				   * for the scaled channel, or NULL for none */
+	bool omit;                /* leave node omit_node out of the picture (occlusion: the time
+				   * axis and the row layout stay as with every job) */
 	uint32_t omit_node;
 };
-/* The general raster: out[C x n x n], C = WFAD_RASTER_UTIL_CHANNELS when opt->util is set,
- * else WFAD_RASTER_CHANNELS. Borrows everything; same inputs, same bytes. */
+/* The general raster: out[C x n x n], C = WFAD_RASTER_UTIL_SCALED_CHANNELS when opt->util
+ * and opt->util_scale are set, WFAD_RASTER_UTIL_CHANNELS when only opt->util is, else
+ * WFAD_RASTER_CHANNELS. Borrows everything; same inputs, same bytes. */
 void wfad_render_raster_ex(const struct wfad_dataset *ds, size_t run, size_t n,
 			   const struct wfad_raster_options *opt, float *out);
 

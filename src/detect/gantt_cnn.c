@@ -1,9 +1,9 @@
 /* Run-level ganttcnn: a small CNN on each run's Gantt raster (wfad_render_raster_ex, with the
- * CPU-utilisation channel against each transformation's typical value, averaged where jobs
- * share a row) -> conv 3x3 -> ReLU -> max-pool -> conv 3x3 -> ReLU -> max-pool -> dense ->
- * ReLU -> dense -> softmax over the run labels; AdamW, early stopping on the validation loss;
- * the mean probability of an ensemble of nets with seeds drawn from the detector's seed,
- * deterministic. docs/gantt.md has the choices. */
+ * CPU-utilisation channel against each transformation's typical value and the same scaled by
+ * the transformation's spread, averaged where jobs share a row) -> conv 3x3 -> ReLU -> max-pool ->
+ * conv 3x3 -> ReLU -> max-pool -> dense -> ReLU -> dense -> softmax over the run labels; AdamW,
+ * early stopping on the validation loss; the mean probability of an ensemble of nets with seeds
+ * drawn from the detector's seed, deterministic. docs/gantt.md has the choices. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +14,7 @@
 #include "wfad/runlevel.h"
 
 #define GANTT_CNN_MAGIC 0x544e4757u /* "WGNT" */
-#define GANTT_CNN_VERSION 1u
+#define GANTT_CNN_VERSION 2u        /* 2: the scaled utilisation channel (10 channels) */
 
 /* Raster side; a build may override it (-DWFAD_GANTT_CNN_RN=64) for experiments. */
 #ifndef WFAD_GANTT_CNN_RN
@@ -22,13 +22,13 @@
 #endif
 
 enum {
-	RN = WFAD_GANTT_CNN_RN,         /* raster side */
-	C0 = WFAD_RASTER_UTIL_CHANNELS, /* input channels */
-	C1 = 16,                        /* first conv channels */
-	C2 = 32,                        /* second conv channels */
-	KS = 3,                         /* kernel side */
-	H1 = RN / 2,                    /* after the first pool */
-	H2 = RN / 4,                    /* after the second pool */
+	RN = WFAD_GANTT_CNN_RN,                /* raster side */
+	C0 = WFAD_RASTER_UTIL_SCALED_CHANNELS, /* input channels */
+	C1 = 16,                               /* first conv channels */
+	C2 = 32,                               /* second conv channels */
+	KS = 3,                                /* kernel side */
+	H1 = RN / 2,                           /* after the first pool */
+	H2 = RN / 4,                           /* after the second pool */
 	FLAT = C2 * H2 * H2,
 	BATCH = 16,
 	NETS = 5, /* ensemble size */
@@ -48,10 +48,11 @@ struct gantt_cnn {
 	struct wfad_run_classifier base;
 	struct wfad_detector_params p;
 	size_t n_classes;
-	double span;   /* seconds on the raster's time axis (longest training run) */
-	double *util;  /* [n_util] typical log utilisation of each node's transformation */
-	size_t n_util; /* nodes of the training DAG */
-	size_t n_nets; /* nets fitted */
+	double span;        /* seconds on the raster's time axis (longest training run) */
+	double *util;       /* [n_util] typical log utilisation of each node's transformation */
+	double *util_scale; /* [n_util] divisor of the scaled utilisation channel */
+	size_t n_util;      /* nodes of the training DAG */
+	size_t n_nets;      /* nets fitted */
 	struct net nets[NETS];
 };
 
@@ -161,6 +162,8 @@ static void unfit(struct gantt_cnn *g)
 		wfad_nn_block_free(&g->nets[e].blk);
 	g->n_nets = 0;
 	free(g->util);
+	free(g->util_scale);
+	g->util_scale = NULL;
 	g->util = NULL;
 }
 
@@ -180,7 +183,8 @@ static float *rasters(const struct gantt_cnn *g, const struct wfad_run_task *t)
 	float *x = wfad_nn_alloc_floats(t->n_runs * one + 1);
 	if (!x)
 		return NULL;
-	struct wfad_raster_options opt = {.span = g->span, .util = g->util, .util_mean = true};
+	struct wfad_raster_options opt = {
+		.span = g->span, .util = g->util, .util_scale = g->util_scale, .util_mean = true};
 	for (size_t i = 0; i < t->n_runs; i++)
 		wfad_render_raster_ex(t->ds, t->runs[i], RN, &opt, x + i * one);
 	return x;
@@ -200,6 +204,12 @@ static double task_loss(const struct net *t, size_t k, struct acts *a, const flo
 	return n ? sum / (double)n : 0;
 }
 
+/* The scaled utilisation channel: the deviation in units of UTIL_Z_PER_UNIT robust standard
+ * deviations (1.4826 x MAD) of the transformation's training jobs, the spread floored at
+ * UTIL_SCALE_FLOOR (a transformation that never varies is not infinitely precise). */
+#define UTIL_SCALE_FLOOR 0.01
+#define UTIL_Z_PER_UNIT 5.0
+
 /* Whether nodes a and b share a typical value: same transformation, or the same node when the
  * DAG names none. */
 static bool same_group(const struct wfad_dataset *ds, size_t a, size_t b)
@@ -209,15 +219,17 @@ static bool same_group(const struct wfad_dataset *ds, size_t a, size_t b)
 }
 
 /* Typical utilisation per transformation: the median over the training runs' jobs of that
- * transformation, stored per node. WFAD_ENOMEM. */
+ * transformation, and the scaled channel's divisor from their spread, stored per node.
+ * WFAD_ENOMEM. */
 static enum wfad_status fit_util(struct gantt_cnn *g, const struct wfad_run_task *t)
 {
 	const struct wfad_dataset *ds = t->ds;
 	size_t m = ds->dag.n_nodes;
 	g->util = malloc((m + 1) * sizeof(double));
 	g->n_util = m;
+	g->util_scale = malloc((m + 1) * sizeof(double));
 	double *buf = malloc((m * t->n_runs + 1) * sizeof(double));
-	if (!g->util || !buf) {
+	if (!g->util || !g->util_scale || !buf) {
 		free(buf);
 		return WFAD_ENOMEM;
 	}
@@ -227,6 +239,7 @@ static enum wfad_status fit_util(struct gantt_cnn *g, const struct wfad_run_task
 			first++;
 		if (first < i) { /* the group's first node has it */
 			g->util[i] = g->util[first];
+			g->util_scale[i] = g->util_scale[first];
 			continue;
 		}
 		size_t n = 0;
@@ -240,6 +253,10 @@ static enum wfad_status fit_util(struct gantt_cnn *g, const struct wfad_run_task
 					buf[n++] = u;
 			}
 		g->util[i] = n ? wfad_median(buf, n) : NAN;
+		for (size_t q = 0; q < n; q++)
+			buf[q] = fabs(buf[q] - g->util[i]);
+		double spread = n ? 1.4826 * wfad_median(buf, n) : 1.0;
+		g->util_scale[i] = fmax(spread, UTIL_SCALE_FLOOR) * UTIL_Z_PER_UNIT;
 	}
 	free(buf);
 	return WFAD_OK;
@@ -523,7 +540,9 @@ static const char *channel_name(size_t ch)
 {
 	if (ch < WFAD_SEG_COUNT)
 		return wfad_gantt_segment_name((enum wfad_gantt_segment)ch);
-	return ch == WFAD_SEG_COUNT ? "incomplete" : "cpu utilisation";
+	return ch == WFAD_SEG_COUNT         ? "incomplete"
+	       : ch == WFAD_RASTER_CHANNELS ? "cpu utilisation"
+					    : "cpu utilisation (scaled)";
 }
 
 /* Occlusion: a job's share in the verdict for class k is how much the ensemble's log-odds of
@@ -549,7 +568,8 @@ static enum wfad_status explain(const struct wfad_run_classifier *c,
 		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "ganttcnn: out of memory");
 	}
 	float *full = x + BATCH * one; /* the run's own raster */
-	struct wfad_raster_options opt = {.span = g->span, .util = g->util, .util_mean = true};
+	struct wfad_raster_options opt = {
+		.span = g->span, .util = g->util, .util_scale = g->util_scale, .util_mean = true};
 	wfad_render_raster_ex(task->ds, task->runs[i], RN, &opt, full);
 	double base, lo[BATCH];
 	log_odds(g, &a, 1, k, full, &base);
@@ -593,8 +613,8 @@ static enum wfad_status explain(const struct wfad_run_classifier *c,
 }
 
 /* State: u32 magic, u32 version, u32 raster side, u32 channels, u32 classes, f64 span, u32
- * nodes and their f64 typical utilisations, u32 nets, per net u64 parameter count and the f32
- * parameters. */
+ * nodes, their f64 typical utilisations and f64 utilisation scales, u32 nets, per net u64 parameter
+ * count and the f32 parameters. */
 static enum wfad_status save(const struct wfad_run_classifier *c, FILE *f)
 {
 	const struct gantt_cnn *g = (const struct gantt_cnn *)c;
@@ -604,6 +624,7 @@ static enum wfad_status save(const struct wfad_run_classifier *c, FILE *f)
 		  wfad_io_write_u32(f, C0) && wfad_io_write_u32(f, (uint32_t)g->n_classes) &&
 		  wfad_io_write_f64(f, g->span) && wfad_io_write_u32(f, (uint32_t)g->n_util) &&
 		  wfad_io_write_f64s(f, g->util, g->n_util) &&
+		  wfad_io_write_f64s(f, g->util_scale, g->n_util) &&
 		  wfad_io_write_u32(f, (uint32_t)g->n_nets);
 	for (size_t e = 0; ok && e < g->n_nets; e++)
 		ok = wfad_io_write_u64(f, g->nets[e].blk.n) &&
@@ -633,11 +654,19 @@ static enum wfad_status load(struct wfad_run_classifier *c, FILE *f, struct wfad
 				      "ganttcnn state with %u classes, %u nodes, span %g", k,
 				      n_util, g->span);
 	g->n_classes = k;
-	if (!(g->util = malloc(n_util * sizeof(double))))
+	g->util = malloc(n_util * sizeof(double));
+	g->util_scale = malloc(n_util * sizeof(double));
+	if (!g->util || !g->util_scale)
 		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "ganttcnn: out of memory");
 	g->n_util = n_util;
-	if (!wfad_io_read_f64s(f, g->util, n_util) || !wfad_io_read_u32(f, &n_nets))
+	if (!wfad_io_read_f64s(f, g->util, n_util) ||
+	    !wfad_io_read_f64s(f, g->util_scale, n_util) || !wfad_io_read_u32(f, &n_nets))
 		goto truncated;
+	for (size_t i = 0; i < n_util; i++)
+		if (!(g->util_scale[i] > 0.0) || !isfinite(g->util_scale[i]))
+			return wfad_error_set(err, WFAD_EPARSE, "", 0, 0,
+					      "ganttcnn state with a utilisation scale of %g",
+					      g->util_scale[i]);
 	if (n_nets == 0 || n_nets > NETS)
 		return wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "ganttcnn state with %u nets",
 				      n_nets);
@@ -669,7 +698,8 @@ truncated:
 const struct wfad_run_classifier_ops wfad_run_classifier_ganttcnn = {
 	.name = "ganttcnn",
 	.summary = "small CNN on each run's Gantt raster (32x32, segment and CPU-utilisation "
-		   "channels, MLP head), ensemble of 5 seeds",
+		   "channels, the latter also scaled per transformation; MLP head), ensemble of "
+		   "5 seeds",
 	.create = create,
 	.fit = fit,
 	.predict = predict,

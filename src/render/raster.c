@@ -34,11 +34,11 @@ static void cover(float *restrict plane, size_t n, size_t y, double t0, double t
 	}
 }
 
-/* log((cpu_time + 1) / (runtime + 1)) of a job minus the typical value, clipped to
+/* (log((cpu_time + 1) / (runtime + 1)) of a job minus the typical value) / scale, clipped to
  * +-WFAD_RASTER_UTIL_MAX; 0 when unknown. */
-static float utilisation(const struct wfad_job *j, double typical)
+static float utilisation(const struct wfad_job *j, double typical, double scale)
 {
-	double u = wfad_render_job_utilisation(j) - typical;
+	double u = (wfad_render_job_utilisation(j) - typical) / scale;
 	if (isnan(u))
 		return 0;
 	return (float)(u > WFAD_RASTER_UTIL_MAX    ? WFAD_RASTER_UTIL_MAX
@@ -57,7 +57,10 @@ static void paint_job(const struct wfad_job *job, uint32_t node, double t_min, s
 	bool incomplete = wfad_gantt_job_incomplete(job);
 	size_t nn = n * n;
 	const struct wfad_gantt_span *rt = &sp[WFAD_SEG_RUNTIME];
-	float util = opt->util && !isnan(rt->t0) ? utilisation(job, opt->util[node]) : 0;
+	float util = opt->util && !isnan(rt->t0) ? utilisation(job, opt->util[node], 1.0) : 0;
+	float uz = opt->util && opt->util_scale && !isnan(rt->t0)
+			   ? utilisation(job, opt->util[node], opt->util_scale[node])
+			   : 0;
 	for (size_t y = y0; y < y1; y++) {
 		for (int s = 0; s < WFAD_SEG_COUNT; s++)
 			if (!isnan(sp[s].t0))
@@ -65,6 +68,9 @@ static void paint_job(const struct wfad_job *job, uint32_t node, double t_min, s
 		if (util != 0)
 			cover(out + (size_t)WFAD_RASTER_CHANNELS * nn, n, y, rt->t0, rt->t1, dt,
 			      opt->util_mean ? util * share : util, opt->util_mean);
+		if (uz != 0)
+			cover(out + (size_t)WFAD_RASTER_UTIL_CHANNELS * nn, n, y, rt->t0, rt->t1,
+			      dt, opt->util_mean ? uz * share : uz, opt->util_mean);
 		if (incomplete) {
 			float *row = out + (size_t)WFAD_SEG_COUNT * nn + y * n;
 			for (size_t x = 0; x < n; x++)
@@ -86,7 +92,9 @@ void wfad_render_raster_ex(const struct wfad_dataset *ds, size_t run, size_t n,
 			   const struct wfad_raster_options *opt, float *out)
 {
 	WFAD_ASSERT(ds && out && opt && run < ds->n_runs && n > 0 && opt->span > 0);
-	size_t channels = opt->util ? WFAD_RASTER_UTIL_CHANNELS : WFAD_RASTER_CHANNELS;
+	size_t channels = !opt->util        ? WFAD_RASTER_CHANNELS
+			  : opt->util_scale ? WFAD_RASTER_UTIL_SCALED_CHANNELS
+					    : WFAD_RASTER_UTIL_CHANNELS;
 	memset(out, 0, channels * n * n * sizeof(float));
 	size_t m = ds->dag.n_nodes;
 	double t_min, t_max;
