@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "row_threads.h"
 #include "wfad/detect.h"
 #include "wfad/nn.h"
 #include "wfad/render.h"
@@ -545,10 +546,51 @@ static const char *channel_name(size_t ch)
 					    : "cpu utilisation (scaled)";
 }
 
+/* One worker's part of the occlusion loop: its activations and a batch of rasters. */
+struct occlusion_worker {
+	struct acts a;
+	float *x; /* [BATCH x C0 x RN x RN] */
+};
+
+struct occlusion {
+	const struct gantt_cnn *g;
+	const struct wfad_dataset *ds;
+	size_t run, k;
+	double base; /* log-odds of the whole raster */
+	double *out;
+	struct occlusion_worker *w;
+};
+
+/* Jobs [begin, end): each left out of the raster in turn, BATCH at a time. */
+static void occlude_jobs(void *ctx, size_t worker, size_t begin, size_t end)
+{
+	struct occlusion *o = ctx;
+	struct occlusion_worker *w = &o->w[worker];
+	size_t one = (size_t)C0 * RN * RN;
+	struct wfad_raster_options opt = {.span = o->g->span,
+					  .util = o->g->util,
+					  .util_scale = o->g->util_scale,
+					  .util_mean = true,
+					  .omit = true};
+	double lo[BATCH];
+	for (size_t j0 = begin; j0 < end; j0 += BATCH) {
+		size_t b = end - j0 < BATCH ? end - j0 : BATCH;
+		for (size_t q = 0; q < b; q++) {
+			opt.omit_node = (uint32_t)(j0 + q);
+			wfad_render_raster_ex(o->ds, o->run, RN, &opt, w->x + q * one);
+		}
+		log_odds(o->g, &w->a, b, o->k, w->x, lo);
+		for (size_t q = 0; q < b; q++)
+			o->out[j0 + q] = o->base - lo[q];
+	}
+}
+
 /* Occlusion: a job's share in the verdict for class k is how much the ensemble's log-odds of
  * k against normal drop when the job is left out of the run's raster (the rest of the picture
  * unchanged). For the EXPLAIN_NAMED jobs of largest share, each channel of the job is
- * occluded alone and the one whose removal drops the log-odds most names the job's reason. */
+ * occluded alone and the one whose removal drops the log-odds most names the job's reason.
+ * Jobs are spread over worker threads; each share is computed alone, so the result does not
+ * depend on their number. */
 static enum wfad_status explain(const struct wfad_run_classifier *c,
 				const struct wfad_run_task *task, size_t i, size_t k, double *out,
 				const char **feature, struct wfad_error *err)
@@ -561,60 +603,61 @@ static enum wfad_status explain(const struct wfad_run_classifier *c,
 		return wfad_error_set(err, WFAD_EINVAL, "", 0, 0,
 				      "ganttcnn: no run %zu or class %zu to explain", i, k);
 	size_t m = task->ds->dag.n_nodes, one = (size_t)C0 * RN * RN, plane = (size_t)RN * RN;
-	struct acts a = {0};
-	float *x = wfad_nn_alloc_floats((BATCH + 1) * one);
-	if (!x || acts_alloc(&a, g->n_classes) != WFAD_OK) {
-		free(x);
-		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "ganttcnn: out of memory");
+	size_t workers = wfad_row_threads_count(g->p.threads, m, 2 * BATCH);
+	struct occlusion o = {.g = g, .ds = task->ds, .run = task->runs[i], .k = k, .out = out};
+	o.w = calloc(workers, sizeof(*o.w));
+	float *full = wfad_nn_alloc_floats(one); /* the run's own raster */
+	bool ok = o.w && full;
+	for (size_t q = 0; ok && q < workers; q++)
+		ok = (o.w[q].x = wfad_nn_alloc_floats(BATCH * one)) &&
+		     acts_alloc(&o.w[q].a, g->n_classes) == WFAD_OK;
+	if (!ok) {
+		st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "ganttcnn: out of memory");
+		goto cleanup;
 	}
-	float *full = x + BATCH * one; /* the run's own raster */
 	struct wfad_raster_options opt = {
 		.span = g->span, .util = g->util, .util_scale = g->util_scale, .util_mean = true};
-	wfad_render_raster_ex(task->ds, task->runs[i], RN, &opt, full);
-	double base, lo[BATCH];
-	log_odds(g, &a, 1, k, full, &base);
-	for (size_t j0 = 0; j0 < m; j0 += BATCH) {
-		size_t b = m - j0 < BATCH ? m - j0 : BATCH;
-		for (size_t q = 0; q < b; q++) {
-			opt.omit = true;
-			opt.omit_node = (uint32_t)(j0 + q);
-			wfad_render_raster_ex(task->ds, task->runs[i], RN, &opt, x + q * one);
-		}
-		log_odds(g, &a, b, k, x, lo);
-		for (size_t q = 0; q < b; q++)
-			out[j0 + q] = base - lo[q];
-	}
+	wfad_render_raster_ex(o.ds, o.run, RN, &opt, full);
+	log_odds(g, &o.w[0].a, 1, k, full, &o.base);
+	wfad_row_threads_run(workers, m, occlude_jobs, &o);
 	if (feature) {
 		size_t top[EXPLAIN_NAMED];
 		size_t nt = wfad_top_positive(out, m, EXPLAIN_NAMED, top);
 		for (size_t j = 0; j < m; j++)
 			feature[j] = NULL;
+		float *x = o.w[0].x, *omitted = x + C0 * one; /* slot C0 of the batch; C0 < BATCH */
+		double lo[BATCH];
+		opt.omit = true;
 		for (size_t t = 0; t < nt; t++) {
-			float *omitted = x + C0 * one; /* slot C0 of the batch; C0 < BATCH */
 			opt.omit_node = (uint32_t)top[t];
-			wfad_render_raster_ex(task->ds, task->runs[i], RN, &opt, omitted);
+			wfad_render_raster_ex(o.ds, o.run, RN, &opt, omitted);
 			for (size_t ch = 0; ch < C0; ch++) {
 				memcpy(x + ch * one, full, one * sizeof(float));
 				memcpy(x + ch * one + ch * plane, omitted + ch * plane,
 				       plane * sizeof(float));
 			}
-			log_odds(g, &a, C0, k, x, lo);
+			log_odds(g, &o.w[0].a, C0, k, x, lo);
 			double best = 0.0;
 			for (size_t ch = 0; ch < C0; ch++)
-				if (base - lo[ch] > best) {
-					best = base - lo[ch];
+				if (o.base - lo[ch] > best) {
+					best = o.base - lo[ch];
 					feature[top[t]] = channel_name(ch);
 				}
 		}
 	}
-	acts_free(&a);
-	free(x);
-	return WFAD_OK;
+cleanup:
+	for (size_t q = 0; o.w && q < workers; q++) {
+		acts_free(&o.w[q].a);
+		free(o.w[q].x);
+	}
+	free(o.w);
+	free(full);
+	return st;
 }
 
 /* State: u32 magic, u32 version, u32 raster side, u32 channels, u32 classes, f64 span, u32
- * nodes, their f64 typical utilisations and f64 utilisation scales, u32 nets, per net u64 parameter
- * count and the f32 parameters. */
+ * nodes, their f64 typical utilisations and f64 utilisation scales, u32 nets, per net u64
+ * parameter count and the f32 parameters. */
 static enum wfad_status save(const struct wfad_run_classifier *c, FILE *f)
 {
 	const struct gantt_cnn *g = (const struct gantt_cnn *)c;
