@@ -306,3 +306,48 @@ WFAD_TEST(run_model_graph_input_gradient_matches_finite_differences)
 	free(dx);
 	wfad_collection_free(&c);
 }
+
+/* ganttcnn's occlusion shares are computed job by job on worker threads: one thread and two
+ * give the same shares and names (1000genome sample: 137 jobs, enough for two workers). */
+WFAD_TEST(run_model_ganttcnn_explain_independent_of_threads)
+{
+	struct wfad_collection c = {0};
+	struct wfad_error err = {0};
+	struct wfad_load_options lo = {.threads = 1};
+	CHECK_OK(wfad_load("data/flowbench-sample", &lo, &c, &err), &err);
+	if (c.count != 1) {
+		CHECK_INT(c.count, 1);
+		wfad_collection_free(&c);
+		return;
+	}
+	const struct wfad_dataset *ds = c.items[0];
+	size_t train[30], valid[10];
+	for (size_t i = 0; i < 30; i++)
+		train[i] = i;
+	for (size_t i = 0; i < 10; i++)
+		valid[i] = 30 + i;
+	size_t n = ds->dag.n_nodes, run = 35;
+	double *out[2] = {malloc(n * sizeof(double)), malloc(n * sizeof(double))};
+	const char **why[2] = {malloc(n * sizeof(char *)), malloc(n * sizeof(char *))};
+	for (unsigned t = 0; t < 2; t++) {
+		struct wfad_run_model m = {0};
+		struct wfad_detector_params p = {.seed = 3, .epochs = 3, .threads = t + 1};
+		CHECK_OK(wfad_run_model_train(&m, "ganttcnn", &p, ds, train, 30, valid, 10, &err),
+			 &err);
+		CHECK_OK(wfad_run_model_explain(&m, ds, run, 1, out[t], why[t], &err), &err);
+		wfad_run_model_free(&m);
+	}
+	CHECK(memcmp(out[0], out[1], n * sizeof(double)) == 0);
+	size_t named = 0;
+	for (size_t j = 0; j < n; j++) {
+		CHECK(why[0][j] == why[1][j]);
+		named += why[0][j] != NULL;
+	}
+	CHECK(named <= 5);
+	printf("  %zu jobs, %zu named\n", n, named);
+	for (int t = 0; t < 2; t++) {
+		free(out[t]);
+		free(why[t]);
+	}
+	wfad_collection_free(&c);
+}
