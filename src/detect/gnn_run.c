@@ -218,17 +218,17 @@ static float *class_weights(const struct wfad_run_task *train)
 	size_t C = train->n_classes;
 	float *w = calloc(C, sizeof(float));
 	size_t *count = calloc(C, sizeof(size_t));
-	for (size_t i = 0; w && count && i < train->n_runs; i++) {
+	if (!w || !count) {
+		free(w);
+		free(count);
+		return NULL;
+	}
+	for (size_t i = 0; i < train->n_runs; i++) {
 		WFAD_ASSERT(train->y[i] < C);
 		count[train->y[i]]++;
 	}
-	if (w && count)
-		wfad_nn_balanced_weights(C, count, w);
+	wfad_nn_balanced_weights(C, count, w);
 	free(count);
-	if (!count) {
-		free(w);
-		return NULL;
-	}
 	return w;
 }
 
