@@ -177,6 +177,14 @@ static void destroy(struct wfad_run_classifier *c)
 	free(g);
 }
 
+/* How g draws a run: its time span, both utilisation channels, averaged where jobs share a
+ * row. */
+static struct wfad_raster_options raster_options(const struct gantt_cnn *g)
+{
+	return (struct wfad_raster_options){
+		.span = g->span, .util = g->util, .util_scale = g->util_scale, .util_mean = true};
+}
+
 /* Rasters of a task's runs: [n_runs x C0 x RN x RN]. */
 static float *rasters(const struct gantt_cnn *g, const struct wfad_run_task *t)
 {
@@ -184,8 +192,7 @@ static float *rasters(const struct gantt_cnn *g, const struct wfad_run_task *t)
 	float *x = wfad_nn_alloc_floats(t->n_runs * one + 1);
 	if (!x)
 		return NULL;
-	struct wfad_raster_options opt = {
-		.span = g->span, .util = g->util, .util_scale = g->util_scale, .util_mean = true};
+	struct wfad_raster_options opt = raster_options(g);
 	for (size_t i = 0; i < t->n_runs; i++)
 		wfad_render_raster_ex(t->ds, t->runs[i], RN, &opt, x + i * one);
 	return x;
@@ -567,11 +574,8 @@ static void occlude_jobs(void *ctx, size_t worker, size_t begin, size_t end)
 	struct occlusion *o = ctx;
 	struct occlusion_worker *w = &o->w[worker];
 	size_t one = (size_t)C0 * RN * RN;
-	struct wfad_raster_options opt = {.span = o->g->span,
-					  .util = o->g->util,
-					  .util_scale = o->g->util_scale,
-					  .util_mean = true,
-					  .omit = true};
+	struct wfad_raster_options opt = raster_options(o->g);
+	opt.omit = true;
 	double lo[BATCH];
 	for (size_t j0 = begin; j0 < end; j0 += BATCH) {
 		size_t b = end - j0 < BATCH ? end - j0 : BATCH;
@@ -615,8 +619,7 @@ static enum wfad_status explain(const struct wfad_run_classifier *c,
 		st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "ganttcnn: out of memory");
 		goto cleanup;
 	}
-	struct wfad_raster_options opt = {
-		.span = g->span, .util = g->util, .util_scale = g->util_scale, .util_mean = true};
+	struct wfad_raster_options opt = raster_options(g);
 	wfad_render_raster_ex(o.ds, o.run, RN, &opt, full);
 	log_odds(g, &o.w[0].a, 1, k, full, &o.base);
 	wfad_row_threads_run(workers, m, occlude_jobs, &o);

@@ -34,11 +34,10 @@ static void cover(float *restrict plane, size_t n, size_t y, double t0, double t
 	}
 }
 
-/* (log((cpu_time + 1) / (runtime + 1)) of a job minus the typical value) / scale, clipped to
- * +-WFAD_RASTER_UTIL_MAX; 0 when unknown. */
-static float utilisation(const struct wfad_job *j, double typical, double scale)
+/* A utilisation deviation (the job's log utilisation minus its typical value, divided by a
+ * scale) clipped to +-WFAD_RASTER_UTIL_MAX; 0 when unknown. */
+static float clip_utilisation(double u)
 {
-	double u = (wfad_render_job_utilisation(j) - typical) / scale;
 	if (isnan(u))
 		return 0;
 	return (float)(u > WFAD_RASTER_UTIL_MAX    ? WFAD_RASTER_UTIL_MAX
@@ -57,10 +56,12 @@ static void paint_job(const struct wfad_job *job, uint32_t node, double t_min, s
 	bool incomplete = wfad_gantt_job_incomplete(job);
 	size_t nn = n * n;
 	const struct wfad_gantt_span *rt = &sp[WFAD_SEG_RUNTIME];
-	float util = opt->util && !isnan(rt->t0) ? utilisation(job, opt->util[node], 1.0) : 0;
-	float uz = opt->util && opt->util_scale && !isnan(rt->t0)
-			   ? utilisation(job, opt->util[node], opt->util_scale[node])
-			   : 0;
+	/* The job's deviation from its typical utilisation, unscaled and (util_scale) scaled. */
+	double dev = opt->util && !isnan(rt->t0)
+			     ? wfad_render_job_utilisation(job) - opt->util[node]
+			     : NAN;
+	float util = clip_utilisation(dev);
+	float uz = opt->util_scale ? clip_utilisation(dev / opt->util_scale[node]) : 0;
 	for (size_t y = y0; y < y1; y++) {
 		for (int s = 0; s < WFAD_SEG_COUNT; s++)
 			if (!isnan(sp[s].t0))
