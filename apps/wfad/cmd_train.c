@@ -25,17 +25,16 @@ static int train_runs(const struct wfad_dataset *ds, const char *classifier,
 	struct wfad_error err;
 	wfad_error_clear(&err);
 	int rc = EXIT_DATA;
-	if (wfad_split_runs(ds, p->seed, 1 - vf - hf, vf, &sp, &err) != WFAD_OK ||
-	    wfad_run_model_train(&m, classifier, p, ds, sp.train, sp.n_train, sp.valid, sp.n_valid,
-				 &err) != WFAD_OK ||
-	    wfad_run_model_save(&m, output, &err) != WFAD_OK) {
-		if (p->progress)
-			fputs("\r\033[K", stderr);
+	bool ok = wfad_split_runs(ds, p->seed, 1 - vf - hf, vf, &sp, &err) == WFAD_OK &&
+		  wfad_run_model_train(&m, classifier, p, ds, sp.train, sp.n_train, sp.valid,
+				       sp.n_valid, &err) == WFAD_OK &&
+		  wfad_run_model_save(&m, output, &err) == WFAD_OK;
+	if (p->progress)
+		fputs("\r\033[K", stderr);
+	if (!ok) {
 		cli_error(&err);
 		goto cleanup;
 	}
-	if (p->progress)
-		fputs("\r\033[K", stderr);
 	fprintf(stderr,
 		"wfad: trained %s on %s (run level, %zu classes: %s ... %s): %zu training runs, "
 		"%zu validation runs, %zu held out; wrote %s\n",
