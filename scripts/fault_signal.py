@@ -5,7 +5,8 @@ For each delay column, the mean and standard deviation of log((x + 1) / (m + 1))
 of x over the jobs of the same transformation in the normal runs, for three groups: the jobs
 labelled anomalous in the LABEL runs, the other jobs of those runs, and the jobs of the normal
 runs. With --runs COLUMN, one line per normal and LABEL run instead: the mean, min and max of
-that log ratio over the run's jobs (runs in start order).
+that log ratio over the run's jobs (runs in start order). Column online_utilisation is derived:
+(kickstart_online_utime + stime) / (execute_end - execute_start).
 
 usage: scripts/fault_signal.py PARSED_DIR WORKFLOW LABEL [--runs COLUMN]
   PARSED_DIR: Flow-Bench's parsed/ folder (one sub-folder per run label, run CSVs inside)
@@ -22,11 +23,27 @@ from collections import defaultdict
 
 COLUMNS = ["wms_delay", "queue_delay", "runtime", "stage_in_delay", "stage_out_delay",
            "kickstart_executables_cpu_time", "kickstart_online_utime",
-           "kickstart_online_stime", "kickstart_online_iowait"]
+           "kickstart_online_stime", "kickstart_online_iowait", "online_utilisation"]
 
 
 def transformation(job_name):
     return re.sub(r"_ID\d+.*|_\d+$", "", job_name)
+
+
+def online_utilisation(job):
+    """(online utime + stime) / runtime: kickstart's CPU samples against the time it ran."""
+    u, s = number(job.get("kickstart_online_utime", "")), number(job.get("kickstart_online_stime", ""))
+    t0, t1 = number(job.get("execute_start", "")), number(job.get("execute_end", ""))
+    if u is None or t0 is None or t1 is None or t1 <= t0:
+        return None
+    return (u + (s or 0.0)) / (t1 - t0)
+
+
+DERIVED = {"online_utilisation": online_utilisation}
+
+
+def value(job, c):
+    return DERIVED[c](job) if c in DERIVED else number(job.get(c, ""))
 
 
 def number(text):
@@ -59,13 +76,13 @@ def main(argv):
         for lab, _, jobs in runs:
             if lab == "normal":
                 for j in jobs:
-                    v = number(j.get(c, ""))
+                    v = value(j, c)
                     if v is not None:
                         seen[transformation(j[""])].append(v)
         typical[c] = {t: statistics.median(v) for t, v in seen.items()}
 
     def ratio(job, c):
-        v = number(job.get(c, ""))
+        v = value(job, c)
         m = typical[c].get(transformation(job[""]))
         return None if v is None or m is None else math.log((v + 1) / (m + 1))
 
