@@ -52,6 +52,33 @@ WFAD_TEST(metrics_f1_threshold)
 	CHECK_NEAR(m.f1, 0, 0);
 }
 
+WFAD_TEST(metrics_auto_threshold_rules)
+{
+	const double s[] = {0.9, 0.8, 0.8, 0.3, 0.1};
+	const uint8_t y[] = {1, 0, 1, 0, 1}, none[5] = {0};
+	double t;
+	bool max_f1;
+	/* Both classes: the F1-maximising threshold. */
+	CHECK(wfad_metrics_auto_threshold(s, y, NULL, 5, &t, &max_f1) == WFAD_OK);
+	CHECK(max_f1);
+	CHECK_NEAR(t, 0.1, 0);
+	/* One class: just above the 99th percentile (floor(0.99 x (n - 1)) = 3 of the sorted
+	 * scores 0.1 0.3 0.8 0.8 0.9) of every job ... */
+	CHECK(wfad_metrics_auto_threshold(s, none, NULL, 5, &t, &max_f1) == WFAD_OK);
+	CHECK(!max_f1);
+	CHECK(t > 0.8 && t == nextafter(0.8, INFINITY));
+	/* ... of the jobs of normal runs only (0.3 and 0.1: index 0, the lower one) ... */
+	const uint8_t normal[] = {0, 0, 0, 1, 1};
+	CHECK(wfad_metrics_auto_threshold(s, none, normal, 5, &t, &max_f1) == WFAD_OK);
+	CHECK(t == nextafter(0.1, INFINITY));
+	/* ... or of every job when no run is normal. */
+	CHECK(wfad_metrics_auto_threshold(s, none, none, 5, &t, &max_f1) == WFAD_OK);
+	CHECK(t == nextafter(0.8, INFINITY));
+	/* No validation jobs: nothing is flagged. */
+	CHECK(wfad_metrics_auto_threshold(s, y, NULL, 0, &t, &max_f1) == WFAD_OK);
+	CHECK(!max_f1 && t == INFINITY);
+}
+
 WFAD_TEST(metrics_auc_random_matches_pair_count)
 {
 	struct wfad_rng rng;

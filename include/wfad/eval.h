@@ -25,6 +25,13 @@ struct wfad_prf {
 struct wfad_prf wfad_metrics_prf(const double *score, const uint8_t *y, size_t n, double threshold);
 /* The threshold (one of the scores) that maximises F1 on (score, y); *f1 gets that F1. */
 double wfad_metrics_best_f1_threshold(const double *score, const uint8_t *y, size_t n, double *f1);
+/* The automatic threshold over validation jobs (score, y): the F1-maximising one when y holds
+ * both classes (*max_f1 = true), else just above the 99th percentile of the scores of the jobs
+ * with normal[i] != 0 (normal NULL, or no such job: of every job). n == 0: INFINITY, nothing
+ * flagged. WFAD_ENOMEM. */
+enum wfad_status wfad_metrics_auto_threshold(const double *score, const uint8_t *y,
+					     const uint8_t *normal, size_t n, double *threshold,
+					     bool *max_f1);
 
 /* Runs split into train / validation / test, stratified by run label. Caller-owned; free
  * with wfad_split_free (accepts a zeroed struct). Indices are into ds->runs, ascending. */

@@ -193,11 +193,9 @@ static enum wfad_status gather_centroids(struct wfad_model *m, const struct wfad
 static enum wfad_status pick_threshold(struct wfad_model *m, const double *score, const uint8_t *y,
 				       const uint8_t *normal_run, size_t n)
 {
-	size_t pos = 0, normal = 0;
-	for (size_t i = 0; i < n; i++) {
-		pos += y[i] != 0;
+	size_t normal = 0;
+	for (size_t i = 0; i < n; i++)
 		normal += normal_run[i] != 0;
-	}
 	double *norm = malloc((normal ? normal : 1) * sizeof(double));
 	if (!norm)
 		return WFAD_ENOMEM;
@@ -206,31 +204,14 @@ static enum wfad_status pick_threshold(struct wfad_model *m, const double *score
 		if (normal_run[i])
 			norm[k++] = score[i];
 	qsort(norm, k, sizeof(double), wfad_double_compare);
-	if (pos > 0 && pos < n) {
-		m->rule = WFAD_THRESHOLD_MAX_F1;
-		m->threshold = wfad_metrics_best_f1_threshold(score, y, n, NULL);
-	} else {
-		/* No anomalies to tune on: flag what exceeds 99% of normal jobs. */
-		double *all = norm;
-		size_t na = k;
-		double *tmp = NULL;
-		if (na == 0) {
-			tmp = malloc((n ? n : 1) * sizeof(double));
-			if (!tmp) {
-				free(norm);
-				return WFAD_ENOMEM;
-			}
-			memcpy(tmp, score, n * sizeof(double));
-			qsort(tmp, n, sizeof(double), wfad_double_compare);
-			all = tmp;
-			na = n;
-		}
-		m->rule = WFAD_THRESHOLD_NORMAL_Q99;
-		m->threshold = na ? all[(size_t)floor(0.99 * (double)(na - 1))] : 0;
-		/* strictly above the quantile */
-		m->threshold = nextafter(m->threshold, INFINITY);
-		free(tmp);
+	/* Best F1, or with no anomalies to tune on: flag what exceeds 99% of normal jobs. */
+	bool max_f1;
+	if (wfad_metrics_auto_threshold(score, y, normal_run, n, &m->threshold, &max_f1) !=
+	    WFAD_OK) {
+		free(norm);
+		return WFAD_ENOMEM;
 	}
+	m->rule = max_f1 ? WFAD_THRESHOLD_MAX_F1 : WFAD_THRESHOLD_NORMAL_Q99;
 	/* Calibration: up to 2000 evenly spaced normal scores. */
 	size_t nc = k < 2000 ? k : 2000;
 	m->calib = malloc((nc ? nc : 1) * sizeof(double));

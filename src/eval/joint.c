@@ -52,27 +52,6 @@ static enum wfad_status part_build(struct part *p, const struct wfad_dataset *ds
 	return st;
 }
 
-/* The threshold: best F1 on the validation jobs, or above the 99th percentile of their
- * scores when they hold one class only. */
-static double pick_threshold(const double *score, const uint8_t *y, size_t n)
-{
-	size_t pos = 0;
-	for (size_t i = 0; i < n; i++)
-		pos += y[i] != 0;
-	if (pos > 0 && pos < n)
-		return wfad_metrics_best_f1_threshold(score, y, n, NULL);
-	double *tmp = malloc((n ? n : 1) * sizeof(double));
-	if (!tmp || n == 0) {
-		free(tmp);
-		return INFINITY;
-	}
-	memcpy(tmp, score, n * sizeof(double));
-	qsort(tmp, n, sizeof(double), wfad_double_compare);
-	double t = nextafter(tmp[(size_t)floor(0.99 * (double)(n - 1))], INFINITY);
-	free(tmp);
-	return t;
-}
-
 /* Fits one detector on the joint sets and records the seed's metrics in r. */
 static enum wfad_status run_detector(const struct wfad_detector_ops *ops,
 				     const struct wfad_eval_options *o, unsigned seed,
@@ -91,7 +70,10 @@ static enum wfad_status run_detector(const struct wfad_detector_ops *ops,
 	double t1 = wfad_clock_seconds(), threshold = INFINITY;
 	if (st == WFAD_OK && j[1].js.n) {
 		st = ops->score(det, &j[1].js, scores, err);
-		threshold = pick_threshold(scores, j[1].js.y, j[1].js.n);
+		bool max_f1;
+		if (st == WFAD_OK && wfad_metrics_auto_threshold(scores, j[1].js.y, NULL, j[1].js.n,
+								 &threshold, &max_f1) != WFAD_OK)
+			st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
 	}
 	double t2 = wfad_clock_seconds();
 	if (st == WFAD_OK)

@@ -159,3 +159,37 @@ double wfad_metrics_best_f1_threshold(const double *score, const uint8_t *y, siz
 		*f1 = best < 0 ? 0 : best;
 	return best_t;
 }
+
+enum wfad_status wfad_metrics_auto_threshold(const double *score, const uint8_t *y,
+					     const uint8_t *normal, size_t n, double *threshold,
+					     bool *max_f1)
+{
+	size_t pos = 0, k = 0;
+	for (size_t i = 0; i < n; i++) {
+		pos += y[i] != 0;
+		k += !normal || normal[i];
+	}
+	*max_f1 = pos > 0 && pos < n;
+	if (*max_f1) {
+		*threshold = wfad_metrics_best_f1_threshold(score, y, n, NULL);
+		return WFAD_OK;
+	}
+	if (n == 0) {
+		*threshold = INFINITY;
+		return WFAD_OK;
+	}
+	bool all = k == 0;
+	if (all)
+		k = n;
+	double *v = malloc(k * sizeof(double));
+	if (!v)
+		return WFAD_ENOMEM;
+	k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (all || !normal || normal[i])
+			v[k++] = score[i];
+	qsort(v, k, sizeof(double), wfad_double_compare);
+	*threshold = nextafter(v[(size_t)floor(0.99 * (double)(k - 1))], INFINITY);
+	free(v);
+	return WFAD_OK;
+}
