@@ -321,6 +321,35 @@ static enum wfad_status collection_add(struct wfad_collection *c, struct wfad_da
 	return WFAD_OK;
 }
 
+/* For a --run that matched nothing: " (did you mean A, B?)" with up to three run ids of
+ * the plan (of opt->workflow) that contain it, else " (N runs, FIRST ... LAST)". */
+static void run_hint(const struct plan *pl, const struct wfad_load_options *opt, char *out,
+		     size_t cap)
+{
+	const char *first = NULL, *last = NULL, *like[3];
+	size_t n = 0, n_like = 0;
+	for (size_t i = 0; i < pl->n_items; i++) {
+		const struct wfad_run_item *it = &pl->items[i];
+		if (opt->workflow && !wfad_workflow_name_equal(it->workflow, opt->workflow))
+			continue;
+		n++;
+		if (!first || strcmp(it->run_id, first) < 0)
+			first = it->run_id;
+		if (!last || strcmp(it->run_id, last) > 0)
+			last = it->run_id;
+		if (strstr(it->run_id, opt->run) && n_like < 3)
+			like[n_like++] = it->run_id;
+	}
+	if (n_like)
+		snprintf(out, cap, " (did you mean %s%s%s%s%s?)", like[0], n_like > 1 ? ", " : "",
+			 n_like > 1 ? like[1] : "", n_like > 2 ? ", " : "",
+			 n_like > 2 ? like[2] : "");
+	else if (n)
+		snprintf(out, cap, " (%zu run%s, %s ... %s)", n, n == 1 ? "" : "s", first, last);
+	else
+		snprintf(out, cap, "%s", "");
+}
+
 /* Loads every workflow of the plan that has runs (and matches opt->workflow). */
 static enum wfad_status load_plan(struct plan *pl, const char *path, const char *dag_override,
 				  const struct wfad_load_options *opt, struct wfad_collection *c,
@@ -386,10 +415,15 @@ static enum wfad_status load_plan(struct plan *pl, const char *path, const char 
 		goto cleanup;
 	}
 	if (c->count == 0) {
-		st = opt && opt->run ? wfad_error_set(err, WFAD_ENOTFOUND, path, 0, 0,
-						      "no run '%s' here", opt->run)
-				     : wfad_error_set(err, WFAD_ENOTFOUND, path, 0, 0,
-						      "no Flow-Bench run CSV found");
+		if (opt && opt->run) {
+			char hint[512];
+			run_hint(pl, opt, hint, sizeof(hint));
+			st = wfad_error_set(err, WFAD_ENOTFOUND, path, 0, 0, "no run '%s' here%s",
+					    opt->run, hint);
+		} else {
+			st = wfad_error_set(err, WFAD_ENOTFOUND, path, 0, 0,
+					    "no Flow-Bench run CSV found");
+		}
 		goto cleanup;
 	}
 cleanup:
