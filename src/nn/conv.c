@@ -221,16 +221,29 @@ void wfad_nn_maxpool2_forward(size_t planes, size_t h, size_t w, const float *re
 	size_t ho = h / 2, wo = w / 2;
 	for (size_t p = 0; p < planes; p++) {
 		const float *xp = x + p * h * w;
-		for (size_t a = 0; a < ho; a++)
+		for (size_t a = 0; a < ho; a++) {
+			const float *r0 = xp + 2 * a * w, *r1 = r0 + w;
+			float *ya = y + (p * ho + a) * wo;
+			uint32_t *ga = arg + (p * ho + a) * wo, base = (uint32_t)(2 * a * w);
 			for (size_t b = 0; b < wo; b++) {
-				size_t best = 2 * a * w + 2 * b;
-				const size_t cand[3] = {best + 1, best + w, best + w + 1};
-				for (int q = 0; q < 3; q++)
-					if (xp[cand[q]] > xp[best]) /* first wins ties; NaN loses */
-						best = cand[q];
-				y[(p * ho + a) * wo + b] = xp[best];
-				arg[(p * ho + a) * wo + b] = (uint32_t)best;
+				/* candidates in the order (0,0) (0,1) (1,0) (1,1): the first wins
+				 * ties, NaN loses */
+				uint32_t i = (uint32_t)(2 * b), wi = (uint32_t)w + i, best = i;
+				float v = r0[i], c = r0[i + 1];
+				/* selects, not branches: the comparisons are data, half
+				 * mispredicted */
+				best = c > v ? i + 1 : best;
+				v = c > v ? c : v;
+				c = r1[i];
+				best = c > v ? wi : best;
+				v = c > v ? c : v;
+				c = r1[i + 1];
+				best = c > v ? wi + 1 : best;
+				v = c > v ? c : v;
+				ya[b] = v;
+				ga[b] = base + best;
 			}
+		}
 	}
 }
 
