@@ -135,10 +135,17 @@ struct wfad_raster_options {
 	bool omit;                /* leave node omit_node out of the picture (occlusion: the time
 				   * axis and the row layout stay as with every job) */
 	uint32_t omit_node;
+	const float *base; /* with omit, optionally: the run's raster with every job, drawn
+			    * with these options; it is copied and only omit_node's rows are
+			    * painted again (the same bytes, at the cost of the jobs of those
+			    * rows instead of the whole run's) */
 };
-/* The general raster: out[C x n x n], C = WFAD_RASTER_UTIL_SCALED_CHANNELS when opt->util
- * and opt->util_scale are set, WFAD_RASTER_UTIL_CHANNELS when only opt->util is, else
- * WFAD_RASTER_CHANNELS. Borrows everything; same inputs, same bytes. */
+/* Channels of a raster drawn with opt: WFAD_RASTER_UTIL_SCALED_CHANNELS with opt->util and
+ * opt->util_scale set, WFAD_RASTER_UTIL_CHANNELS with opt->util alone, else
+ * WFAD_RASTER_CHANNELS. */
+size_t wfad_raster_channels(const struct wfad_raster_options *opt);
+/* The general raster: out[wfad_raster_channels(opt) x n x n]. Borrows everything; same
+ * inputs, same bytes. */
 void wfad_render_raster_ex(const struct wfad_dataset *ds, size_t run, size_t n,
 			   const struct wfad_raster_options *opt, float *out);
 

@@ -563,7 +563,8 @@ struct occlusion {
 	const struct gantt_cnn *g;
 	const struct wfad_dataset *ds;
 	size_t run, k;
-	double base; /* log-odds of the whole raster */
+	const float *full; /* the run's raster with every job */
+	double base;       /* its log-odds */
 	double *out;
 	struct occlusion_worker *w;
 };
@@ -576,6 +577,7 @@ static void occlude_jobs(void *ctx, size_t worker, size_t begin, size_t end)
 	size_t one = (size_t)C0 * RN * RN;
 	struct wfad_raster_options opt = raster_options(o->g);
 	opt.omit = true;
+	opt.base = o->full; /* repaint the omitted job's rows only */
 	double lo[BATCH];
 	for (size_t j0 = begin; j0 < end; j0 += BATCH) {
 		size_t b = end - j0 < BATCH ? end - j0 : BATCH;
@@ -621,6 +623,7 @@ static enum wfad_status explain(const struct wfad_run_classifier *c,
 	}
 	struct wfad_raster_options opt = raster_options(g);
 	wfad_render_raster_ex(o.ds, o.run, RN, &opt, full);
+	o.full = full;
 	log_odds(g, &o.w[0].a, 1, k, full, &o.base);
 	wfad_row_threads_run(workers, m, occlude_jobs, &o);
 	if (feature) {
@@ -631,6 +634,7 @@ static enum wfad_status explain(const struct wfad_run_classifier *c,
 		float *x = o.w[0].x, *omitted = x + C0 * one; /* slot C0 of the batch; C0 < BATCH */
 		double lo[BATCH];
 		opt.omit = true;
+		opt.base = full;
 		for (size_t t = 0; t < nt; t++) {
 			opt.omit_node = (uint32_t)top[t];
 			wfad_render_raster_ex(o.ds, o.run, RN, &opt, omitted);

@@ -89,31 +89,73 @@ double wfad_render_job_utilisation(const struct wfad_job *j)
 	return log((fmax(cpu, 0) + 1) / (fmax(run, 0) + 1));
 }
 
+size_t wfad_raster_channels(const struct wfad_raster_options *opt)
+{
+	return !opt->util        ? WFAD_RASTER_CHANNELS
+	       : opt->util_scale ? WFAD_RASTER_UTIL_SCALED_CHANNELS
+				 : WFAD_RASTER_UTIL_CHANNELS;
+}
+
+/* Rows [*y0, *y1) of the job at topological position k of m on n rows. */
+static void job_rows(size_t k, size_t m, size_t n, size_t *y0, size_t *y1)
+{
+	*y0 = k * n / m;
+	*y1 = (k + 1) * n / m;
+	if (*y1 <= *y0)
+		*y1 = *y0 + 1;
+}
+
+/* Paints the jobs at topological positions [k0, k1) over rows [r0, r1) only, in order. */
+static void paint_jobs(const struct wfad_dataset *ds, size_t run, size_t k0, size_t k1, size_t r0,
+		       size_t r1, double t_min, size_t n, double dt,
+		       const struct wfad_raster_options *opt, float *out)
+{
+	size_t m = ds->dag.n_nodes;
+	const struct wfad_job *jobs = ds->runs[run].jobs;
+	for (size_t k = k0; k < k1; k++) {
+		uint32_t node = ds->dag.topo ? ds->dag.topo[k] : (uint32_t)k;
+		size_t y0, y1;
+		job_rows(k, m, n, &y0, &y1);
+		float share = 1;
+		if (m > n) /* jobs [ceil(y0 m / n), ceil((y0 + 1) m / n)) share row y0 */
+			share = 1.0f / (float)(((y0 + 1) * m + n - 1) / n - (y0 * m + n - 1) / n);
+		y0 = y0 > r0 ? y0 : r0;
+		y1 = y1 < r1 ? y1 : r1;
+		if (y0 < y1 && (!opt->omit || node != opt->omit_node))
+			paint_job(&jobs[node], node, t_min, n, y0, y1, dt, opt, share, out);
+	}
+}
+
 void wfad_render_raster_ex(const struct wfad_dataset *ds, size_t run, size_t n,
 			   const struct wfad_raster_options *opt, float *out)
 {
 	WFAD_ASSERT(ds && out && opt && run < ds->n_runs && n > 0 && opt->span > 0);
-	size_t channels = !opt->util        ? WFAD_RASTER_CHANNELS
-			  : opt->util_scale ? WFAD_RASTER_UTIL_SCALED_CHANNELS
-					    : WFAD_RASTER_UTIL_CHANNELS;
-	memset(out, 0, channels * n * n * sizeof(float));
-	size_t m = ds->dag.n_nodes;
+	size_t channels = wfad_raster_channels(opt), m = ds->dag.n_nodes;
 	double t_min, t_max;
-	if (m == 0 || !wfad_gantt_run_bounds(ds, run, &t_min, &t_max))
-		return;
+	bool known = m > 0 && wfad_gantt_run_bounds(ds, run, &t_min, &t_max);
 	double dt = opt->span / (double)n;
-	const struct wfad_job *jobs = ds->runs[run].jobs;
-	for (size_t k = 0; k < m; k++) {
-		uint32_t node = ds->dag.topo ? ds->dag.topo[k] : (uint32_t)k;
-		size_t y0 = k * n / m, y1 = (k + 1) * n / m;
-		if (y1 <= y0)
-			y1 = y0 + 1;
-		float share = 1;
-		if (m > n) /* jobs [ceil(y0 m / n), ceil((y0 + 1) m / n)) share row y0 */
-			share = 1.0f / (float)(((y0 + 1) * m + n - 1) / n - (y0 * m + n - 1) / n);
-		if (!opt->omit || node != opt->omit_node)
-			paint_job(&jobs[node], node, t_min, n, y0, y1, dt, opt, share, out);
+	if (!opt->omit || !opt->base || !known) {
+		memset(out, 0, channels * n * n * sizeof(float));
+		if (known)
+			paint_jobs(ds, run, 0, m, 0, n, t_min, n, dt, opt, out);
+		return;
 	}
+	/* From the whole raster: clear the omitted job's rows and paint their other jobs. */
+	memcpy(out, opt->base, channels * n * n * sizeof(float));
+	size_t k = 0;
+	while (k < m && (ds->dag.topo ? ds->dag.topo[k] : (uint32_t)k) != opt->omit_node)
+		k++;
+	if (k == m)
+		return;
+	size_t r0, r1, y0, y1, k0 = k, k1 = k + 1;
+	job_rows(k, m, n, &r0, &r1);
+	while (k0 > 0 && (job_rows(k0 - 1, m, n, &y0, &y1), y1 > r0))
+		k0--;
+	while (k1 < m && (job_rows(k1, m, n, &y0, &y1), y0 < r1))
+		k1++;
+	for (size_t c = 0; c < channels; c++)
+		memset(out + (c * n + r0) * n, 0, (r1 - r0) * n * sizeof(float));
+	paint_jobs(ds, run, k0, k1, r0, r1, t_min, n, dt, opt, out);
 }
 
 void wfad_render_raster_span(const struct wfad_dataset *ds, size_t run, size_t n, double span,
