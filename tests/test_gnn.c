@@ -492,6 +492,44 @@ WFAD_TEST(gnn_gcn_progress_and_early_stop)
 	planted_free(&va);
 }
 
+/* Early stopping on the validation ROC-AUC: with the same seed both fits follow the same
+ * trajectory (patience past the last epoch), so the weights kept for the best validation
+ * AUC score the validation jobs at least as well as those kept for the least loss. A task
+ * without 0/1 job labels cannot stop on AUC. */
+WFAD_TEST(gnn_gcn_stops_on_validation_auc)
+{
+	struct planted tr, va;
+	make_planted(&tr, 4, 51);
+	make_planted(&va, 12, 52);
+	double *s = malloc(va.js.n * sizeof(double));
+	double auc[2] = {0, 0};
+	const enum wfad_stop_on how[2] = {WFAD_STOP_LOSS, WFAD_STOP_AUC};
+	for (int k = 0; s && k < 2; k++) {
+		struct wfad_detector_params p = {
+			.seed = 9, .epochs = 200, .patience = 1000, .lr = 3e-2, .stop_on = how[k]};
+		struct wfad_detector *det = fit_det("gcn", &p, &tr.js, &va.js);
+		if (!det)
+			continue;
+		auc[k] = auc_of(det, &va, s);
+		det->ops->destroy(det);
+	}
+	printf("  validation AUC kept by loss %.4f, by AUC %.4f\n", auc[0], auc[1]);
+	CHECK(auc[1] >= auc[0] && auc[1] > 0.5);
+	free(s);
+	/* gcnae has no labels to rank by */
+	const struct wfad_detector_ops *ae = wfad_detector_find("gcnae");
+	struct wfad_detector *det = NULL;
+	struct wfad_detector_params p = {.seed = 1, .epochs = 3, .stop_on = WFAD_STOP_AUC};
+	if (ae && ae->create(&p, &det) == WFAD_OK) {
+		struct wfad_error err = {0};
+		CHECK_INT(ae->fit(det, &tr.js, &va.js, &err), WFAD_EINVAL);
+		CHECK(strstr(err.message, "early stopping on AUC") != NULL);
+		ae->destroy(det);
+	}
+	planted_free(&tr);
+	planted_free(&va);
+}
+
 /* gnnrun on real 1000-genome runs: a third of the runs to train, a tenth to stop on; the run
  * label must be predicted well above chance, probabilities (the ensemble's mean) sum to 1, a
  * refit with the same seed gives the same bits, and a task with more classes is refused. */

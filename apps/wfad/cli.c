@@ -184,6 +184,14 @@ int cli_parse_hyper(const struct cli_hyper *h, struct wfad_detector_params *p)
 		}
 		p->lr = lr;
 	}
+	if (h->stop_on) {
+		if (strcmp(h->stop_on, "loss") != 0 && strcmp(h->stop_on, "auc") != 0) {
+			fprintf(stderr, "wfad: --stop-on takes loss or auc, not '%s'\n",
+				h->stop_on);
+			return EXIT_USAGE;
+		}
+		p->stop_on = h->stop_on[0] == 'a' ? WFAD_STOP_AUC : WFAD_STOP_LOSS;
+	}
 	p->classes = h->classes != NULL;
 	return 0;
 }

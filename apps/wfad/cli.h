@@ -86,7 +86,7 @@ int cmd_active(int argc, char **argv);
 
 /* Hyperparameter options shared by eval and train (NULL: the detector's default). */
 struct cli_hyper {
-	const char *epochs, *batch, *hidden, *lr, *trees, *patience, *classes;
+	const char *epochs, *batch, *hidden, *lr, *trees, *patience, *stop_on, *classes;
 };
 #define CLI_HYPER_OPTIONS(h)                                                                       \
 	{"epochs", 0, "N", "neural detectors: most epochs (default: the detector's)",              \
@@ -98,6 +98,8 @@ struct cli_hyper {
 		{"trees", 0, "N", "gbdt, iforest: trees (boosting rounds)", &(h).trees},           \
 		{"patience", 0, "N", "early stopping: epochs (gbdt: rounds) without improvement",  \
 		 &(h).patience},                                                                   \
+		{"stop-on", 0, "WHAT", "graph job classifiers: early stopping on loss or auc",     \
+		 &(h).stop_on},                                                                    \
 	{                                                                                          \
 		"classes", 0, NULL, "gcn: learn each job's fault family (cpu, hdd, ...)",          \
 			&(h).classes                                                               \

@@ -33,6 +33,13 @@ struct wfad_jobset {
 	size_t n_parts;
 };
 
+/* What early stopping watches on the validation runs. */
+enum wfad_stop_on {
+	WFAD_STOP_DEFAULT, /* the detector's choice */
+	WFAD_STOP_LOSS,    /* the validation loss */
+	WFAD_STOP_AUC,     /* the validation jobs' ROC-AUC (binary graph job classifiers) */
+};
+
 /* Knobs shared by the detectors; 0 (or 0.0) means "the detector's default". */
 struct wfad_detector_params {
 	uint64_t seed;
@@ -47,7 +54,8 @@ struct wfad_detector_params {
 	double lr;           /* learning rate */
 	double weight_decay; /* AdamW weight decay */
 	int patience;        /* early-stopping patience in epochs */
-	bool classes;        /* gcn: classify each job's fault family (softmax), not 0/1 */
+	enum wfad_stop_on stop_on;
+	bool classes; /* gcn: classify each job's fault family (softmax), not 0/1 */
 	/* Progress for long fits: called with (done, total) now and then; may be NULL. */
 	void (*progress)(void *user, size_t done, size_t total);
 	void *progress_user;

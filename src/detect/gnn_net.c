@@ -6,6 +6,7 @@
 
 #include "gnn_net.h"
 #include "row_threads.h"
+#include "wfad/eval.h"
 
 #define GNN_VERSION 1u
 #define GNN_CLIP_NORM 10.0
@@ -367,9 +368,11 @@ static void gather(const struct wfad_gnn_net *net, const struct wfad_gnn_data *d
 	}
 }
 
-/* Mean validation loss (weighted like the training loss: by rows, or by class weight). */
+/* Mean validation loss (weighted like the training loss: by rows, or by class weight);
+ * node_out non-NULL (NODE_BCE): every node's logit too. */
 static double eval_loss(const struct wfad_gnn_net *net, struct gnn_act *a, struct gnn_batch *bt,
-			const struct wfad_gnn_data *data, struct batch_loss *bl, size_t *idx)
+			const struct wfad_gnn_data *data, struct batch_loss *bl, size_t *idx,
+			double *node_out)
 {
 	double total = 0.0, weight = 0.0;
 	for (size_t g0 = 0; g0 < data->n_graphs; g0 += a->cap) {
@@ -380,6 +383,8 @@ static double eval_loss(const struct wfad_gnn_net *net, struct gnn_act *a, struc
 		const float *xb = data->x + data->row0[g0] * net->d;
 		const float *out = forward(net, bt, a, xb, NULL);
 		double l = batch_loss(net, data, idx, bt, out, xb, bl, NULL), w = (double)B;
+		for (size_t i = 0; node_out && i < bt->off[B]; i++)
+			node_out[data->row0[g0] + i] = out[i];
 		if (net->task == WFAD_GNN_GRAPH_XENT && bl->class_w) {
 			w = 0.0;
 			for (size_t b = 0; b < B; b++)
@@ -597,6 +602,23 @@ static enum wfad_status train_loop(struct wfad_gnn_net *net, const char *name,
 					      name, pos == 0 ? "anomalous" : "normal");
 		pos_weight = (float)((double)(rows - pos) / (double)pos);
 	}
+	/* Early stopping on the validation jobs' ROC-AUC (the lower loss breaking ties) needs
+	 * 0/1 labels, and both classes among the validation jobs. */
+	bool by_auc = use_valid && cfg->stop_auc;
+	if (by_auc && net->task != WFAD_GNN_NODE_BCE)
+		return wfad_error_set(
+			err, WFAD_EINVAL, "", 0, 0,
+			"%s: early stopping on AUC needs 0/1 job labels (not --classes, "
+			"not an autoencoder or run classifier)",
+			name);
+	size_t vrows = use_valid ? valid->row0[valid->n_graphs] : 0, vpos = 0;
+	for (size_t i = 0; by_auc && i < vrows; i++)
+		vpos += valid->y_node[i] != 0;
+	if (by_auc && (vpos == 0 || vpos == vrows)) {
+		wfad_log(WFAD_LOG_INFO,
+			 "%s: the validation jobs hold one class; stopping on the loss", name);
+		by_auc = false;
+	}
 	size_t batch = (size_t)cfg->batch < N ? (size_t)cfg->batch : N;
 	size_t n_shards = (batch + GNN_SHARD - 1) / GNN_SHARD;
 	size_t n_max = largest(train), n_valid_max = use_valid ? largest(valid) : 0;
@@ -609,8 +631,9 @@ static enum wfad_status train_loop(struct wfad_gnn_net *net, const char *name,
 	c.share = calloc(n_shards, sizeof(*c.share));
 	size_t *perm = malloc((N + GNN_SHARD) * sizeof(size_t));
 	float *best = wfad_nn_alloc_floats(net->block.n);
+	double *vscore = by_auc ? malloc(vrows * sizeof(double)) : NULL;
 	enum wfad_status st = WFAD_OK;
-	bool ok = c.w && c.grad && c.loss && c.share && perm && best;
+	bool ok = c.w && c.grad && c.loss && c.share && perm && best && (!by_auc || vscore);
 	for (size_t i = 0; ok && i < workers; i++)
 		ok = worker_alloc(&c.w[i], net, n_max, pos_weight, class_w);
 	for (size_t i = 0; ok && i < n_shards; i++)
@@ -628,7 +651,7 @@ static enum wfad_status train_loop(struct wfad_gnn_net *net, const char *name,
 	wfad_nn_adamw_init(&opt, (float)cfg->lr, (float)cfg->weight_decay);
 	for (size_t i = 0; i < N; i++)
 		perm[i] = i;
-	double best_loss = INFINITY;
+	double best_loss = INFINITY, best_auc = -INFINITY;
 	int bad = 0, epoch;
 	*best_epoch = 0;
 	*epochs_run = 0;
@@ -656,14 +679,18 @@ static enum wfad_status train_loop(struct wfad_gnn_net *net, const char *name,
 		*epochs_run = epoch;
 		bool stop = false;
 		if (use_valid) {
-			double vloss =
-				eval_loss(net, &c.w[0].a, &c.w[0].bt, valid, &c.w[0].bl, vidx);
+			double vloss = eval_loss(net, &c.w[0].a, &c.w[0].bt, valid, &c.w[0].bl,
+						 vidx, vscore);
 			if (!isfinite(vloss)) {
 				st = diverged(name, err, epoch, "the validation loss", vloss);
 				goto cleanup;
 			}
-			if (vloss < best_loss) {
+			double vauc =
+				by_auc ? wfad_metrics_roc_auc(vscore, valid->y_node, vrows) : 0;
+			if (by_auc ? vauc > best_auc || (vauc == best_auc && vloss < best_loss)
+				   : vloss < best_loss) {
 				best_loss = vloss;
+				best_auc = vauc;
 				*best_epoch = epoch;
 				bad = 0;
 				memcpy(best, net->block.param, net->block.n * sizeof(float));
@@ -684,7 +711,11 @@ static enum wfad_status train_loop(struct wfad_gnn_net *net, const char *name,
 		st = diverged(name, err, *epochs_run, "a weight", NAN);
 		goto cleanup;
 	}
-	if (use_valid)
+	if (by_auc)
+		wfad_log(WFAD_LOG_INFO,
+			 "%s: %d epochs, kept epoch %d (validation ROC-AUC %.6f, loss %.6g)", name,
+			 *epochs_run, *best_epoch, best_auc, best_loss);
+	else if (use_valid)
 		wfad_log(WFAD_LOG_INFO, "%s: %d epochs, kept epoch %d (validation loss %.6g)", name,
 			 *epochs_run, *best_epoch, best_loss);
 	st = WFAD_OK;
@@ -699,6 +730,7 @@ cleanup:
 	free(c.share);
 	free(perm);
 	free(best);
+	free(vscore);
 	return st;
 }
 

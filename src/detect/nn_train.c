@@ -30,6 +30,8 @@ enum wfad_status wfad_nnd_config(const struct wfad_detector_params *p,
 		cfg->batch = p->batch;
 	if (p->patience > 0)
 		cfg->patience = p->patience;
+	if (p->stop_on != WFAD_STOP_DEFAULT)
+		cfg->stop_auc = p->stop_on == WFAD_STOP_AUC;
 	if (p->lr > 0.0)
 		cfg->lr = p->lr;
 	if (p->weight_decay > 0.0)

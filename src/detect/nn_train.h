@@ -16,6 +16,7 @@ struct wfad_nnd_config {
 	int hidden, epochs, batch, patience;
 	double lr, weight_decay;
 	float dropout;
+	bool stop_auc; /* graph nets: stop on the validation ROC-AUC, not the loss */
 	uint64_t seed;
 	unsigned threads; /* scoring only; training is sequential */
 	void (*progress)(void *user, size_t done, size_t total);

@@ -346,8 +346,8 @@ static void run_hint(const struct plan *pl, const struct wfad_load_options *opt,
 			 n_like > 2 ? like[2] : "");
 	else if (n)
 		snprintf(out, cap, " (%zu run%s, %s ... %s)", n, n == 1 ? "" : "s", first, last);
-	else
-		snprintf(out, cap, "%s", "");
+	else if (cap)
+		out[0] = '\0';
 }
 
 /* Loads every workflow of the plan that has runs (and matches opt->workflow). */
