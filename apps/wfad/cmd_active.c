@@ -186,6 +186,7 @@ int cmd_active(int argc, char **argv)
 		   *burn = "10", *rounds = "10", *per_round = "5", *seeds = "5", *output = NULL,
 		   *plot = NULL, *features = NULL, *norm = "minmax", *aggregate = "mean",
 		   *epochs = "5", *refit = NULL, *threads = "0", *trees = "0", *task = "job";
+	struct cli_hyper hyper = {0}; /* a full fit's schedule: --epochs, --patience, --stop-on */
 	const struct cli_option options[] = {
 		{"workflow", 'w', "NAME", "the workflow", &workflow},
 		{"detector", 'd', "NAME",
@@ -212,6 +213,16 @@ int cmd_active(int argc, char **argv)
 		{"refit", 0, NULL, "refit every round even when the detector can warm start",
 		 &refit},
 		{"trees", 0, "N", "gbdt trees (default: the detector's)", &trees},
+		{"epochs", 0, "N",
+		 "neural detectors: most epochs of a full fit (default: the "
+		 "detector's)",
+		 &hyper.epochs},
+		{"patience", 0, "N",
+		 "early stopping of a full fit: epochs (gbdt: rounds) without "
+		 "improvement",
+		 &hyper.patience},
+		{"stop-on", 0, "WHAT", "graph job classifiers: early stopping on loss or auc",
+		 &hyper.stop_on},
 		{"threads", 0, "N", "threads (default: one per CPU)", &threads},
 		{"dag", 0, "FILE", "DAG JSON for a run CSV, zip or folder", &dag},
 	};
@@ -304,6 +315,8 @@ int cmd_active(int argc, char **argv)
 		fprintf(stderr, "wfad active: --strategy names no strategy\n");
 		return EXIT_USAGE;
 	}
+	if ((rc = cli_parse_hyper(&hyper, &o.params)))
+		return rc;
 	o.epochs_per_round = (int)n_epochs;
 	o.refit = refit != NULL;
 	o.params.threads = (unsigned)n_threads;
