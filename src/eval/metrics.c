@@ -178,15 +178,13 @@ enum wfad_status wfad_metrics_auto_threshold(const double *score, const uint8_t 
 		*threshold = INFINITY;
 		return WFAD_OK;
 	}
-	bool all = k == 0;
-	if (all)
-		k = n;
-	double *v = malloc(k * sizeof(double));
+	bool every = !normal || k == 0; /* no mask, or no job in it: every job's score */
+	double *v = malloc((every ? n : k) * sizeof(double));
 	if (!v)
 		return WFAD_ENOMEM;
 	k = 0;
 	for (size_t i = 0; i < n; i++)
-		if (all || !normal || normal[i])
+		if (every || normal[i])
 			v[k++] = score[i];
 	qsort(v, k, sizeof(double), wfad_double_compare);
 	*threshold = nextafter(v[(size_t)floor(0.99 * (double)(k - 1))], INFINITY);
