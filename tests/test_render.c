@@ -297,17 +297,26 @@ WFAD_TEST(render_raster_tiny_pixels)
 	wfad_dataset_free(&ds);
 }
 
+/* The sample's run 1000-genome-run0059, loaded into c; NULL (c freed) when it is not there. */
+static const struct wfad_dataset *load_sample_run(struct wfad_collection *c)
+{
+	struct wfad_error err = {0};
+	struct wfad_load_options opt = {.run = "1000-genome-run0059"};
+	CHECK_OK(wfad_load("data/flowbench-sample", &opt, c, &err), &err);
+	CHECK_INT(c->count, 1);
+	if (c->count != 1) {
+		wfad_collection_free(c);
+		return NULL;
+	}
+	return c->items[0];
+}
+
 WFAD_TEST(render_sample_run_deterministic)
 {
 	struct wfad_collection c = {0};
-	struct wfad_error err = {0};
-	struct wfad_load_options opt = {.run = "1000-genome-run0059"};
-	CHECK_OK(wfad_load("data/flowbench-sample", &opt, &c, &err), &err);
-	if (c.count != 1) {
-		wfad_collection_free(&c);
+	const struct wfad_dataset *ds = load_sample_run(&c);
+	if (!ds)
 		return;
-	}
-	const struct wfad_dataset *ds = c.items[0];
 	CHECK_INT(ds->n_runs, 1);
 	enum { N = 32 };
 	float *a = malloc(WFAD_RASTER_CHANNELS * N * N * sizeof(float));
@@ -371,14 +380,9 @@ WFAD_TEST(render_raster_png_same_bytes)
 WFAD_TEST(render_raster_omit_from_base_same_bytes)
 {
 	struct wfad_collection c = {0};
-	struct wfad_error err = {0};
-	struct wfad_load_options lo = {.run = "1000-genome-run0059"};
-	CHECK_OK(wfad_load("data/flowbench-sample", &lo, &c, &err), &err);
-	if (c.count != 1) {
-		wfad_collection_free(&c);
+	const struct wfad_dataset *ds = load_sample_run(&c);
+	if (!ds)
 		return;
-	}
-	const struct wfad_dataset *ds = c.items[0];
 	size_t m = ds->dag.n_nodes;
 	double *util = malloc(m * sizeof(double)), *scale = malloc(m * sizeof(double));
 	for (size_t i = 0; util && scale && i < m; i++) {
