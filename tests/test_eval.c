@@ -79,6 +79,21 @@ WFAD_TEST(metrics_auto_threshold_rules)
 	CHECK(!max_f1 && t == INFINITY);
 }
 
+/* A sorted copy that cannot be had (here: more rows than memory can hold, caught before any
+ * is read) gives NaN, not an abort; the callers turn it into WFAD_ENOMEM. */
+WFAD_TEST(metrics_nan_when_the_copy_cannot_be_allocated)
+{
+	double s[1] = {0.5};
+	uint8_t y[1] = {1};
+	size_t huge = SIZE_MAX / 8;
+	CHECK(isnan(wfad_metrics_roc_auc(s, y, huge)));
+	CHECK(isnan(wfad_metrics_average_precision(s, y, huge)));
+	CHECK(isnan(wfad_metrics_precision_at_k(s, y, huge, 1)));
+	double f1 = 0;
+	CHECK(isnan(wfad_metrics_best_f1_threshold(s, y, huge, &f1)));
+	CHECK(isnan(f1));
+}
+
 WFAD_TEST(metrics_auc_random_matches_pair_count)
 {
 	struct wfad_rng rng;

@@ -9,6 +9,8 @@
 extern "C" {
 #endif
 
+/* The ranking metrics sort a copy of the scores (which must not be NaN) and return NaN when
+ * that copy cannot be allocated, besides the cases named. */
 /* ROC-AUC with tied scores counted half (Mann-Whitney); NaN when y has one class only. */
 double wfad_metrics_roc_auc(const double *score, const uint8_t *y, size_t n);
 /* Average precision as sklearn.metrics.average_precision_score: sum over distinct score
@@ -23,7 +25,8 @@ struct wfad_prf {
 };
 /* Scores >= threshold are flagged. */
 struct wfad_prf wfad_metrics_prf(const double *score, const uint8_t *y, size_t n, double threshold);
-/* The threshold (one of the scores) that maximises F1 on (score, y); *f1 gets that F1. */
+/* The threshold (one of the scores) that maximises F1 on (score, y); *f1 gets that F1 (both
+ * NaN when out of memory). */
 double wfad_metrics_best_f1_threshold(const double *score, const uint8_t *y, size_t n, double *f1);
 /* The automatic threshold over validation jobs (score, y): the F1-maximising one when y holds
  * both classes (*max_f1 = true), else just above the 99th percentile of the scores of the jobs

@@ -64,9 +64,10 @@ enum wfad_status wfad_eval_jobs_joint(const struct wfad_dataset *const *ds, size
 
 /* For evaluators: allocates r's per-seed arrays (NaN-filled); false when out of memory. */
 bool wfad_eval_result_alloc(struct wfad_eval_result *r, const char *name, unsigned seeds);
-/* Records seed's metrics of scores against y (n test jobs) with the model's threshold. */
-void wfad_eval_record(struct wfad_eval_result *r, unsigned seed, const double *scores,
-		      const uint8_t *y, size_t n, double threshold);
+/* Records seed's metrics of scores against y (n test jobs) with the model's threshold;
+ * WFAD_ENOMEM when a ranking metric that y defines could not be computed. */
+enum wfad_status wfad_eval_record(struct wfad_eval_result *r, unsigned seed, const double *scores,
+				  const uint8_t *y, size_t n, double threshold);
 
 #ifdef __cplusplus
 }

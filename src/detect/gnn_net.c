@@ -687,6 +687,11 @@ static enum wfad_status train_loop(struct wfad_gnn_net *net, const char *name,
 			}
 			double vauc =
 				by_auc ? wfad_metrics_roc_auc(vscore, valid->y_node, vrows) : 0;
+			if (isnan(vauc)) { /* both classes are there: out of memory */
+				st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "%s: out of memory",
+						    name);
+				goto cleanup;
+			}
 			if (by_auc ? vauc > best_auc || (vauc == best_auc && vloss < best_loss)
 				   : vloss < best_loss) {
 				best_loss = vloss;

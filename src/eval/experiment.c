@@ -64,8 +64,8 @@ bool wfad_eval_result_alloc(struct wfad_eval_result *r, const char *name, unsign
 	return true;
 }
 
-void wfad_eval_record(struct wfad_eval_result *r, unsigned seed, const double *scores,
-		      const uint8_t *y, size_t n, double threshold)
+enum wfad_status wfad_eval_record(struct wfad_eval_result *r, unsigned seed, const double *scores,
+				  const uint8_t *y, size_t n, double threshold)
 {
 	size_t pos = 0;
 	for (size_t i = 0; i < n; i++)
@@ -83,6 +83,12 @@ void wfad_eval_record(struct wfad_eval_result *r, unsigned seed, const double *s
 	for (size_t i = 0; i < n; i++)
 		right += (scores[i] >= threshold) == (y[i] != 0);
 	r->accuracy[seed] = n ? (double)right / (double)n : NAN;
+	/* With positives AP and P@k are defined, with both classes ROC-AUC too: a NaN there is a
+	 * copy the metrics could not allocate. */
+	bool lost =
+		pos > 0 && (isnan(r->average_precision[seed]) || isnan(r->precision_at_k[seed]) ||
+			    (pos < n && isnan(r->roc_auc[seed])));
+	return lost ? WFAD_ENOMEM : WFAD_OK;
 }
 
 enum wfad_status wfad_eval_jobs(const struct wfad_dataset *ds, const struct wfad_eval_options *o,
@@ -156,7 +162,11 @@ enum wfad_status wfad_eval_jobs(const struct wfad_dataset *ds, const struct wfad
 				struct wfad_eval_result *r = &results[k];
 				r->fit_seconds[seed] = t1 - t0;
 				r->score_seconds[seed] = t2 - t1;
-				wfad_eval_record(r, seed, scores, y, n, m.threshold);
+				st = wfad_eval_record(r, seed, scores, y, n, m.threshold);
+				if (st != WFAD_OK)
+					wfad_error_set(err, st, "", 0, 0,
+						       "%s: out of memory computing the metrics",
+						       o->detectors[k]);
 			}
 			wfad_model_free(&m);
 			done++;

@@ -84,7 +84,9 @@ static enum wfad_status run_detector(const struct wfad_detector_ops *ops,
 		return st;
 	r->fit_seconds[seed] = t1 - t0;
 	r->score_seconds[seed] = t3 - t2;
-	wfad_eval_record(r, seed, scores, j[2].js.y, j[2].js.n, threshold);
+	if (wfad_eval_record(r, seed, scores, j[2].js.y, j[2].js.n, threshold) != WFAD_OK)
+		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0,
+				      "out of memory computing the metrics");
 	for (size_t i = 0; i < j[2].js.n_parts; i++) {
 		const struct wfad_jobset *t = &j[2].js.parts[i];
 		r->part_roc_auc[i * r->seeds + seed] = wfad_metrics_roc_auc(

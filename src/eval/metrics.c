@@ -1,6 +1,7 @@
 /* Ranking metrics in double precision: ROC-AUC (ties count half), average precision over
  * distinct thresholds (as scikit-learn), precision@k, and F1 at or over thresholds. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "wfad/eval.h"
@@ -19,10 +20,12 @@ static int cmp_desc(const void *a, const void *b)
 	return x->row < y->row ? -1 : x->row > y->row;
 }
 
+/* NULL when out of memory. */
 static struct ranked *rank_desc(const double *score, size_t n)
 {
-	struct ranked *r = malloc((n ? n : 1) * sizeof(*r));
-	WFAD_ASSERT(r);
+	struct ranked *r = n <= SIZE_MAX / sizeof(*r) ? malloc((n ? n : 1) * sizeof(*r)) : NULL;
+	if (!r)
+		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		WFAD_ASSERT(!isnan(score[i]));
 		r[i].score = score[i];
@@ -37,6 +40,8 @@ double wfad_metrics_roc_auc(const double *score, const uint8_t *y, size_t n)
 	/* Mann-Whitney: AUC = (sum of the positives' ascending ranks - P(P+1)/2) / (P N), tied
 	 * scores sharing their average rank. r is descending, so ascending rank = n - index. */
 	struct ranked *r = rank_desc(score, n);
+	if (!r)
+		return NAN;
 	double pos = 0, rank_sum = 0;
 	size_t i = 0;
 	while (i < n) {
@@ -59,7 +64,7 @@ double wfad_metrics_roc_auc(const double *score, const uint8_t *y, size_t n)
 
 /* The precision-recall curve over distinct thresholds, highest first: point k counts the true
  * and false positives among the scores >= thr[k]. Returns the number of points; *pos gets the
- * number of positives. Caller frees *pts. */
+ * number of positives. Caller frees *pts, which is NULL when out of memory. */
 struct pr_point {
 	double thr, tp, fp;
 };
@@ -68,8 +73,13 @@ static size_t pr_curve(const double *score, const uint8_t *y, size_t n, struct p
 		       double *pos)
 {
 	struct ranked *r = rank_desc(score, n);
-	struct pr_point *p = malloc((n ? n : 1) * sizeof(*p));
-	WFAD_ASSERT(p);
+	struct pr_point *p = r ? malloc((n ? n : 1) * sizeof(*p)) : NULL;
+	*pts = p;
+	*pos = 0;
+	if (!p) {
+		free(r);
+		return 0;
+	}
 	double tp = 0, fp = 0;
 	size_t m = 0, i = 0;
 	while (i < n) {
@@ -85,7 +95,6 @@ static size_t pr_curve(const double *score, const uint8_t *y, size_t n, struct p
 		i = j;
 	}
 	free(r);
-	*pts = p;
 	*pos = tp;
 	return m;
 }
@@ -95,6 +104,8 @@ double wfad_metrics_average_precision(const double *score, const uint8_t *y, siz
 	struct pr_point *p;
 	double pos, ap = 0, prev_recall = 0;
 	size_t m = pr_curve(score, y, n, &p, &pos);
+	if (!p)
+		return NAN;
 	for (size_t k = 0; k < m; k++) {
 		double recall = pos > 0 ? p[k].tp / pos : 0;
 		ap += (recall - prev_recall) * (p[k].tp / (p[k].tp + p[k].fp));
@@ -111,6 +122,8 @@ double wfad_metrics_precision_at_k(const double *score, const uint8_t *y, size_t
 	if (k > n)
 		k = n;
 	struct ranked *r = rank_desc(score, n);
+	if (!r)
+		return NAN;
 	double hits = 0;
 	for (size_t i = 0; i < k; i++)
 		hits += y[r[i].row] != 0;
@@ -144,6 +157,11 @@ double wfad_metrics_best_f1_threshold(const double *score, const uint8_t *y, siz
 	struct pr_point *p;
 	double pos, best = -1, best_t = 0;
 	size_t m = pr_curve(score, y, n, &p, &pos);
+	if (!p) {
+		if (f1)
+			*f1 = NAN;
+		return NAN;
+	}
 	if (m)
 		best_t = p[0].thr;
 	for (size_t k = 0; k < m; k++) {
@@ -171,7 +189,10 @@ enum wfad_status wfad_metrics_auto_threshold(const double *score, const uint8_t 
 	}
 	*max_f1 = pos > 0 && pos < n;
 	if (*max_f1) {
-		*threshold = wfad_metrics_best_f1_threshold(score, y, n, NULL);
+		double t = wfad_metrics_best_f1_threshold(score, y, n, NULL);
+		if (isnan(t)) /* scores are never NaN: out of memory */
+			return WFAD_ENOMEM;
+		*threshold = t;
 		return WFAD_OK;
 	}
 	if (n == 0) {
