@@ -106,6 +106,21 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, const char *
 	return 0;
 }
 
+void cli_csv_string(FILE *out, const char *s)
+{
+	if (!strpbrk(s, ",\"\n\r")) {
+		fputs(s, out);
+		return;
+	}
+	putc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			putc('"', out);
+		putc(*s, out);
+	}
+	putc('"', out);
+}
+
 void cli_error(const struct wfad_error *err)
 {
 	char buf[1200];

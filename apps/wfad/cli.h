@@ -62,10 +62,12 @@ int cli_check_detector(const char *name);
 int cli_check_run_classifier(const char *name);
 /* The one dataset of c, or EXIT_USAGE listing the workflows when there are several. */
 int cli_pick_dataset(const struct wfad_collection *c, const struct wfad_dataset **out);
-/* The run-level task of wfad eval. */
+/* s as one CSV field: quoted (quotes doubled) when it holds a comma, quote or line break. */
+void cli_csv_string(FILE *out, const char *s);
 /* wfad eval --task run over ds[0..n_ds) (several: trained jointly, named workflow). */
+/* predictions (may be NULL): a CSV file for each seed's split and each test run's verdict. */
 int cli_eval_runs(const struct wfad_dataset *const *ds, size_t n_ds, const char *workflow,
-		  const struct wfad_eval_options *o, const char *format);
+		  const struct wfad_eval_options *o, const char *format, const char *predictions);
 
 /* The (at most max) jobs with the largest positive push[0..nodes) (a run-level model's
  * explanation), largest first, into top[]; share[] = their part of the total positive push.

@@ -231,7 +231,7 @@ int cmd_eval(int argc, char **argv)
 {
 	const char *workflow = NULL, *dag = NULL, *detectors = NULL, *features = NULL,
 		   *norm = "minmax", *fit_on = "all", *seeds = "5", *task = "job",
-		   *format = "table", *threads = "0";
+		   *format = "table", *threads = "0", *predictions = NULL;
 	struct cli_hyper hyper = {0};
 	const struct cli_option options[] = {
 		{"workflow", 'w', "NAME",
@@ -245,6 +245,9 @@ int cmd_eval(int argc, char **argv)
 		{"seeds", 0, "N", "number of seeds (default 5)", &seeds},
 		{"task", 0, "TASK", "job (default) or run", &task},
 		{"format", 'f', "FMT", "table (default), json or csv", &format},
+		{"predictions", 0, "FILE",
+		 "--task run: write each seed's split and each test run's verdict (CSV)",
+		 &predictions},
 		{"threads", 0, "N", "threads (default: one per CPU)", &threads},
 		{"dag", 0, "FILE", "DAG JSON for a run CSV, zip or folder", &dag},
 		CLI_HYPER_OPTIONS(hyper),
@@ -279,6 +282,8 @@ int cmd_eval(int argc, char **argv)
 		fprintf(stderr, "wfad eval: --task takes 'job' or 'run', not '%s'\n", task);
 		return EXIT_USAGE;
 	}
+	if (predictions && !run_task)
+		return cli_usage_error(&cmd, "--predictions is for --task run");
 	long n_seeds;
 	if (!cli_parse_long(seeds, 1, 1000, &n_seeds)) {
 		fprintf(stderr, "wfad eval: --seeds takes a number from 1 to 1000\n");
@@ -360,7 +365,7 @@ int cmd_eval(int argc, char **argv)
 	}
 	const char *name = n_ds == 1 ? ds[0]->workflow : "all";
 	if (run_task) {
-		rc = cli_eval_runs(ds, n_ds, name, &o, format);
+		rc = cli_eval_runs(ds, n_ds, name, &o, format, predictions);
 	} else {
 		size_t n = o.n_detectors;
 		struct wfad_eval_result *res = calloc(n, sizeof(*res));

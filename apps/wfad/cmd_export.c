@@ -14,21 +14,6 @@ static void fmt_double(char *buf, size_t size, double v)
 		snprintf(buf, size, "%.17g", v);
 }
 
-static void put_csv_string(FILE *out, const char *s)
-{
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, out);
-		return;
-	}
-	putc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			putc('"', out);
-		putc(*s, out);
-	}
-	putc('"', out);
-}
-
 static void put_json_string(FILE *out, const char *s)
 {
 	putc('"', out);
@@ -82,7 +67,7 @@ static void write_job(FILE *out, bool jsonl, const struct wfad_dataset *ds,
 		} else {
 			if (i)
 				putc(',', out);
-			put_csv_string(out, text[i]);
+			cli_csv_string(out, text[i]);
 		}
 	}
 	for (int f = 0; f < WFAD_F_COUNT; f++) {

@@ -29,21 +29,6 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
-static void csv_str(const char *s)
-{
-	if (!strpbrk(s, ",\"\n")) {
-		fputs(s, stdout);
-		return;
-	}
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"')
-			putchar('"');
-		putchar(*s);
-	}
-	putchar('"');
-}
-
 static int cmp_hosts(const void *a, const void *b)
 {
 	const struct host_count *x = a, *y = b;
@@ -159,22 +144,23 @@ static int score_runs(const char *model_path, const char *path, const char *work
 						    &err) != WFAD_OK)
 			goto fail;
 		if (csv) {
-			csv_str(ds->workflow);
+			cli_csv_string(stdout, ds->workflow);
 			putchar(',');
-			csv_str(run->id);
+			cli_csv_string(stdout, run->id);
 			putchar(',');
-			csv_str(run->label ? run->label : "");
+			cli_csv_string(stdout, run->label ? run->label : "");
 			printf(",%d,", fitted);
-			csv_str(m.classes[best]);
+			cli_csv_string(stdout, m.classes[best]);
 			printf(",%.4f,%.4f", p[best], p[0]);
 			for (size_t k = 0; k < n_top; k++) {
 				putchar(',');
 				if (k < nt) {
-					csv_str(ds->dag.node_ids[top[k]]);
+					cli_csv_string(stdout, ds->dag.node_ids[top[k]]);
 					putchar(',');
-					csv_str(wfad_dataset_string(ds, run->jobs[top[k]].host));
+					cli_csv_string(stdout, wfad_dataset_string(
+								       ds, run->jobs[top[k]].host));
 					printf(",%.4f,", share[k]);
-					csv_str(feat[top[k]] ? feat[top[k]] : "");
+					cli_csv_string(stdout, feat[top[k]] ? feat[top[k]] : "");
 				} else {
 					printf(",,,");
 				}
@@ -184,7 +170,7 @@ static int score_runs(const char *model_path, const char *path, const char *work
 			for (size_t k = 0, at = 0; k < nr; k++)
 				at += (size_t)snprintf(why + at, sizeof(why) - at, "%s%s (+%.3g)",
 						       k ? "; " : "", reason[k], rval[k]);
-			csv_str(why);
+			cli_csv_string(stdout, why);
 			putchar('\n');
 		} else if (json) {
 			printf("%s\n {\"run\": ", r ? "," : "");
@@ -420,23 +406,23 @@ int cmd_score(int argc, char **argv)
 			const char *verdict = flag[row] ? "anomaly" : "normal";
 			const char *fault = flag[row] ? wfad_anomaly_name(cls[row]) : "";
 			if (csv) {
-				csv_str(ds->workflow);
+				cli_csv_string(stdout, ds->workflow);
 				putchar(',');
-				csv_str(run->id);
+				cli_csv_string(stdout, run->id);
 				putchar(',');
-				csv_str(run->label);
+				cli_csv_string(stdout, run->label);
 				putchar(',');
-				csv_str(ds->dag.node_ids[i]);
+				cli_csv_string(stdout, ds->dag.node_ids[i]);
 				putchar(',');
-				csv_str(wfad_dataset_string(ds, j->transformation));
+				cli_csv_string(stdout, wfad_dataset_string(ds, j->transformation));
 				putchar(',');
-				csv_str(wfad_dataset_string(ds, j->host));
+				cli_csv_string(stdout, wfad_dataset_string(ds, j->host));
 				printf(",%.9g,%.4f,%s,%s,%d", scores[row], conf, verdict, fault,
 				       j->label);
 				for (size_t k = 0; k < n_reasons; k++) {
 					putchar(',');
 					if (k < nw)
-						csv_str(why[k].text);
+						cli_csv_string(stdout, why[k].text);
 				}
 				putchar('\n');
 			} else if (json) {

@@ -8,6 +8,20 @@
 extern "C" {
 #endif
 
+/* One run of one seed's split at run level (wfad_eval_runs), for callers that keep the
+ * per-run verdicts: every run of every part once with detector NULL, and each test run once
+ * more per classifier with its verdict. Strings are borrowed for the call. */
+enum wfad_split_part { WFAD_PART_TRAIN, WFAD_PART_VALID, WFAD_PART_TEST };
+struct wfad_run_row {
+	unsigned seed;
+	const struct wfad_dataset *ds;
+	size_t run; /* index into ds->runs */
+	enum wfad_split_part part;
+	const char *detector;  /* NULL: the split row */
+	const char *predicted; /* with detector: its verdict (a run label) */
+	double probability;    /* with detector: the verdict's probability */
+};
+
 struct wfad_eval_options {
 	const char *const *detectors;
 	size_t n_detectors;
@@ -21,6 +35,9 @@ struct wfad_eval_options {
 	/* Called before each fit with a short label ("iforest seed 2"), done and total fits. */
 	void (*progress)(void *user, const char *what, size_t done, size_t total);
 	void *progress_user;
+	/* Run level only, optional: each seed's split, then each classifier's test verdicts. */
+	void (*run_row)(void *user, const struct wfad_run_row *row);
+	void *run_row_user;
 };
 
 /* Job-level results of one detector: one value per seed (NaN where undefined). */

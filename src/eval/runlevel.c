@@ -252,6 +252,15 @@ enum wfad_status wfad_eval_runs_joint(const struct wfad_dataset *const *ds, size
 		struct split_tasks t;
 		st = split_tasks_build(&t, ds, n_ds, seed, tf, vf, classes, k, err);
 		const struct wfad_run_task *tr = &t.task[0], *va = &t.task[1], *te = &t.task[2];
+		for (int part = 0; st == WFAD_OK && o->run_row && part < 3; part++)
+			for (size_t i = 0; i < n_ds; i++)
+				for (size_t r = 0; r < t.part[part][i].n_runs; r++)
+					o->run_row(o->run_row_user,
+						   &(struct wfad_run_row){
+							   .seed = seed,
+							   .ds = ds[i],
+							   .run = t.part[part][i].runs[r],
+							   .part = (enum wfad_split_part)part});
 		for (size_t d = 0; d < o->n_detectors && st == WFAD_OK; d++) {
 			struct wfad_run_eval_result *res = &results[d];
 			if (o->progress) {
@@ -288,6 +297,19 @@ enum wfad_status wfad_eval_runs_joint(const struct wfad_dataset *const *ds, size
 				btrue[i] = bt;
 				bscore[i] = normal >= 0 ? 1 - proba[i * k + (size_t)normal] : 0;
 			}
+			for (size_t i = 0, at = 0; o->run_row && i < n_ds; i++)
+				for (size_t r = 0; r < t.part[2][i].n_runs; r++, at++) {
+					size_t pred = wfad_run_verdict(proba + at * k, k);
+					o->run_row(o->run_row_user,
+						   &(struct wfad_run_row){
+							   .seed = seed,
+							   .ds = ds[i],
+							   .run = t.part[2][i].runs[r],
+							   .part = WFAD_PART_TEST,
+							   .detector = o->detectors[d],
+							   .predicted = classes[pred],
+							   .probability = proba[at * k + pred]});
+				}
 			res->accuracy[seed] = nt ? (double)correct / (double)nt : NAN;
 			res->macro_f1[seed] = macro_f1(conf, k);
 			res->binary_accuracy[seed] = nt ? (double)bcorrect / (double)nt : NAN;
