@@ -1,0 +1,132 @@
+#!/usr/bin/python3
+"""The run-level peer of ../shared/BASELINES.md on wfad's own splits, next to wfad's verdicts.
+
+The peer's figures in BASELINES.md come from scikit-learn's splitter, so they are not on the
+same runs as wfad's (docs/results.md, "Protocol"). This reads the file written by
+`wfad eval ... --task run --predictions FILE`, fits the peer (HistGradientBoostingClassifier
+on per-run aggregates: for each transformation, the mean and max over the run's jobs of the
+six delays and of the runtime over the transformation's median training runtime; a
+transformation the run lacks is missing) on each seed's training runs, predicts its test runs,
+and prints per seed the peer's accuracy and each wfad classifier's on the same test runs, then
+the mean, and the mean paired difference (classifier - peer) with the seeds it won, tied, lost.
+
+usage: scripts/runlevel_peer.py PREDICTIONS.csv FLOWBENCH_DIR
+  FLOWBENCH_DIR: the Flow-Bench folder wfad evaluated: run CSVs are read from its
+  parsed/<label>/ folders or its data/*.zip archives
+  e.g. build/wfad eval ../shared/data/flowbench -w montage -d gnnrun,ganttcnn --task run \\
+         --predictions /tmp/montage.csv
+       scripts/runlevel_peer.py /tmp/montage.csv ../shared/data/flowbench
+"""
+import csv
+import glob
+import io
+import math
+import os
+import statistics
+import sys
+import zipfile
+from collections import defaultdict
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fault_signal import number, transformation  # noqa: E402
+
+DELAYS = ["wms_delay", "queue_delay", "runtime", "post_script_delay", "stage_in_delay",
+          "stage_out_delay"]
+
+
+class RunFiles:
+    """The run CSVs under a Flow-Bench folder: parsed/<label>/<run>.csv or members of
+    data/*.zip named <run>.csv."""
+
+    def __init__(self, root):
+        self.root = root
+        self.members = {}
+        for path in sorted(glob.glob(os.path.join(root, "data", "*.zip"))):
+            z = zipfile.ZipFile(path)
+            for name in z.namelist():
+                if name.endswith(".csv"):
+                    self.members[os.path.basename(name)[:-4]] = (z, name)
+
+    def jobs(self, label, run):
+        """[(transformation, [six delays, missing -> 0])] of the run's jobs."""
+        path = os.path.join(self.root, "parsed", label, run + ".csv")
+        if os.path.exists(path):
+            f = open(path, newline="")
+        elif run in self.members:
+            z, name = self.members[run]
+            f = io.TextIOWrapper(z.open(name), newline="")
+        else:
+            sys.exit(f"{self.root}: no CSV for run {run} (label {label})")
+        with f:
+            return [(transformation(job[""]), [number(job.get(c, "")) or 0.0 for c in DELAYS])
+                    for job in csv.DictReader(f)]
+
+
+def features(jobs, names, median_rt):
+    """One row: per transformation in names, mean and max of the delays and the ratio."""
+    by_t = defaultdict(list)
+    for t, d in jobs:
+        by_t[t].append(d + [d[2] / max(median_rt.get(t, 0.0), 0.1)])
+    row = []
+    for t in names:
+        v = np.array(by_t[t]) if by_t[t] else None
+        k = len(DELAYS) + 1
+        row += list(v.mean(axis=0)) + list(v.max(axis=0)) if v is not None else [math.nan] * 2 * k
+    return row
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__.split("\n\n")[-1].strip())
+    pred_path, files = sys.argv[1], RunFiles(sys.argv[2])
+    parts = defaultdict(lambda: defaultdict(list))  # seed -> part -> [(run, label)]
+    verdict = defaultdict(dict)  # (seed, detector) -> run -> predicted
+    labels = {}
+    with open(pred_path, newline="") as f:
+        for line, r in enumerate(csv.DictReader(f), start=2):
+            if not r["detector"]:
+                parts[int(r["seed"])][r["part"]].append(r["run"])
+            else:
+                verdict[(int(r["seed"]), r["detector"])][r["run"]] = r["predicted"]
+            labels[r["run"]] = r["label"]
+    if not parts:
+        sys.exit(f"{pred_path}: no split rows (write it with wfad eval --task run --predictions)")
+    jobs = {run: files.jobs(label, run) for run, label in labels.items()}
+    detectors = sorted({d for _, d in verdict})
+    acc = defaultdict(list)
+    print("seed  test  peer  " + "  ".join(detectors))
+    for seed in sorted(parts):
+        train, test = parts[seed]["train"], parts[seed]["test"]
+        rts = defaultdict(list)
+        for run in train:
+            for t, d in jobs[run]:
+                rts[t].append(d[2])
+        median_rt = {t: statistics.median(v) for t, v in rts.items()}
+        names = sorted(rts)
+        x = np.array([features(jobs[run], names, median_rt) for run in train + test])
+        y = np.array([labels[run] for run in train + test])
+        peer = HistGradientBoostingClassifier(random_state=seed).fit(x[:len(train)],
+                                                                      y[:len(train)])
+        acc["peer"].append(float(np.mean(peer.predict(x[len(train):]) == y[len(train):])))
+        for d in detectors:
+            acc[d].append(statistics.mean(verdict[(seed, d)][run] == labels[run]
+                                          for run in test))
+        print(f"{seed:4d} {len(test):5d} {acc['peer'][-1]:.3f}  " +
+              "  ".join(f"{acc[d][-1]:.3f}" for d in detectors))
+    n = len(acc["peer"])
+    sd = (lambda v: statistics.stdev(v) if len(v) > 1 else 0.0)
+    print(f"mean over {n} seeds: peer {statistics.mean(acc['peer']):.3f} ± {sd(acc['peer']):.3f}")
+    for d in detectors:
+        diff = [a - b for a, b in zip(acc[d], acc["peer"])]
+        won = sum(x > 1e-12 for x in diff)
+        lost = sum(x < -1e-12 for x in diff)
+        print(f"  {d}: {statistics.mean(acc[d]):.3f} ± {sd(acc[d]):.3f}; minus peer "
+              f"{statistics.mean(diff):+.3f} ± {sd(diff):.3f} (won {won}, tied {n - won - lost}, "
+              f"lost {lost})")
+
+
+if __name__ == "__main__":
+    main()
