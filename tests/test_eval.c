@@ -94,6 +94,27 @@ WFAD_TEST(metrics_nan_when_the_copy_cannot_be_allocated)
 	CHECK(isnan(f1));
 }
 
+/* The status variants give the same values, and NaN (not an error) where the labels leave a
+ * metric undefined. */
+WFAD_TEST(metrics_ranking_matches_the_single_metrics)
+{
+	double s[6] = {0.9, 0.1, 0.8, 0.3, 0.3, 0.7};
+	uint8_t y[6] = {1, 0, 0, 1, 0, 1}, none[6] = {0};
+	struct wfad_ranking r = {0};
+	CHECK_INT(wfad_metrics_ranking(s, y, 6, &r), WFAD_OK);
+	CHECK(r.roc_auc == wfad_metrics_roc_auc(s, y, 6));
+	CHECK(r.average_precision == wfad_metrics_average_precision(s, y, 6));
+	CHECK(r.precision_at_k == wfad_metrics_precision_at_k(s, y, 6, 3));
+	CHECK_NEAR(r.roc_auc, 6.5 / 9, 1e-12);
+	double auc = 0;
+	CHECK_INT(wfad_metrics_roc_auc_status(s, y, 6, &auc), WFAD_OK);
+	CHECK(auc == r.roc_auc);
+	CHECK_INT(wfad_metrics_roc_auc_status(s, none, 6, &auc), WFAD_OK);
+	CHECK(isnan(auc));
+	CHECK_INT(wfad_metrics_ranking(s, none, 6, &r), WFAD_OK);
+	CHECK(isnan(r.roc_auc) && isnan(r.average_precision) && isnan(r.precision_at_k));
+}
+
 WFAD_TEST(metrics_auc_random_matches_pair_count)
 {
 	struct wfad_rng rng;

@@ -19,6 +19,17 @@ double wfad_metrics_average_precision(const double *score, const uint8_t *y, siz
 /* Precision among the k highest scores (ties broken by row order); NaN when k == 0. */
 double wfad_metrics_precision_at_k(const double *score, const uint8_t *y, size_t n, size_t k);
 
+/* The same ROC-AUC, WFAD_ENOMEM when the copy cannot be allocated (*auc is then untouched). */
+enum wfad_status wfad_metrics_roc_auc_status(const double *score, const uint8_t *y, size_t n,
+					     double *auc);
+/* ROC-AUC, average precision and precision@k with k = the positives, as above (NaN where y
+ * leaves one undefined); WFAD_ENOMEM when a copy cannot be allocated. */
+struct wfad_ranking {
+	double roc_auc, average_precision, precision_at_k;
+};
+enum wfad_status wfad_metrics_ranking(const double *score, const uint8_t *y, size_t n,
+				      struct wfad_ranking *out);
+
 struct wfad_prf {
 	double precision, recall, f1; /* precision is 0 when nothing is flagged */
 	size_t flagged;

@@ -203,13 +203,13 @@ static enum wfad_status session_evaluate(const struct active_learner *l,
 	if (!sc)
 		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
 	enum wfad_status st = score(s, &s->test.js, sc, NULL, err);
+	struct wfad_ranking rk;
+	if (st == WFAD_OK && wfad_metrics_ranking(sc, s->test.js.y, n, &rk) != WFAD_OK)
+		st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
 	if (st == WFAD_OK) {
-		size_t pos = 0;
-		for (size_t i = 0; i < n; i++)
-			pos += s->test.js.y[i] != 0;
-		pt->roc_auc = wfad_metrics_roc_auc(sc, s->test.js.y, n);
-		pt->average_precision = wfad_metrics_average_precision(sc, s->test.js.y, n);
-		pt->precision_at_k = wfad_metrics_precision_at_k(sc, s->test.js.y, n, pos);
+		pt->roc_auc = rk.roc_auc;
+		pt->average_precision = rk.average_precision;
+		pt->precision_at_k = rk.precision_at_k;
 		pt->accuracy = NAN;
 	}
 	free(sc);

@@ -102,18 +102,20 @@ static enum wfad_status run_evaluate(const struct active_learner *l, struct wfad
 	enum wfad_status st = predict(r, runs, n, err);
 	if (st != WFAD_OK)
 		return st;
-	size_t pos = 0, correct = 0;
+	size_t correct = 0;
 	for (size_t i = 0; i < n; i++) {
 		const double *p = r->proba + i * k;
 		uint32_t y = r->y_all[runs[i]];
 		r->truth[i] = (long)y != r->normal;
 		r->score[i] = r->normal >= 0 ? 1.0 - p[r->normal] : 1.0;
-		pos += r->truth[i];
 		correct += wfad_run_verdict(p, k) == y;
 	}
-	pt->roc_auc = wfad_metrics_roc_auc(r->score, r->truth, n);
-	pt->average_precision = wfad_metrics_average_precision(r->score, r->truth, n);
-	pt->precision_at_k = wfad_metrics_precision_at_k(r->score, r->truth, n, pos);
+	struct wfad_ranking rk;
+	if (wfad_metrics_ranking(r->score, r->truth, n, &rk) != WFAD_OK)
+		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
+	pt->roc_auc = rk.roc_auc;
+	pt->average_precision = rk.average_precision;
+	pt->precision_at_k = rk.precision_at_k;
 	pt->accuracy = n ? (double)correct / (double)n : NAN;
 	return WFAD_OK;
 }

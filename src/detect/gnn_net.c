@@ -685,9 +685,9 @@ static enum wfad_status train_loop(struct wfad_gnn_net *net, const char *name,
 				st = diverged(name, err, epoch, "the validation loss", vloss);
 				goto cleanup;
 			}
-			double vauc =
-				by_auc ? wfad_metrics_roc_auc(vscore, valid->y_node, vrows) : 0;
-			if (isnan(vauc)) { /* both classes are there: out of memory */
+			double vauc = 0;
+			if (by_auc && wfad_metrics_roc_auc_status(vscore, valid->y_node, vrows,
+								  &vauc) != WFAD_OK) {
 				st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "%s: out of memory",
 						    name);
 				goto cleanup;

@@ -67,12 +67,15 @@ bool wfad_eval_result_alloc(struct wfad_eval_result *r, const char *name, unsign
 enum wfad_status wfad_eval_record(struct wfad_eval_result *r, unsigned seed, const double *scores,
 				  const uint8_t *y, size_t n, double threshold)
 {
+	struct wfad_ranking rk;
+	if (wfad_metrics_ranking(scores, y, n, &rk) != WFAD_OK)
+		return WFAD_ENOMEM;
 	size_t pos = 0;
 	for (size_t i = 0; i < n; i++)
 		pos += y[i] != 0;
-	r->roc_auc[seed] = wfad_metrics_roc_auc(scores, y, n);
-	r->average_precision[seed] = wfad_metrics_average_precision(scores, y, n);
-	r->precision_at_k[seed] = wfad_metrics_precision_at_k(scores, y, n, pos);
+	r->roc_auc[seed] = rk.roc_auc;
+	r->average_precision[seed] = rk.average_precision;
+	r->precision_at_k[seed] = rk.precision_at_k;
 	struct wfad_prf prf = wfad_metrics_prf(scores, y, n, threshold);
 	/* Without anomalous test jobs recall and F1 are undefined. */
 	r->precision[seed] = prf.flagged ? prf.precision : NAN;
@@ -83,12 +86,7 @@ enum wfad_status wfad_eval_record(struct wfad_eval_result *r, unsigned seed, con
 	for (size_t i = 0; i < n; i++)
 		right += (scores[i] >= threshold) == (y[i] != 0);
 	r->accuracy[seed] = n ? (double)right / (double)n : NAN;
-	/* With positives AP and P@k are defined, with both classes ROC-AUC too: a NaN there is a
-	 * copy the metrics could not allocate. */
-	bool lost =
-		pos > 0 && (isnan(r->average_precision[seed]) || isnan(r->precision_at_k[seed]) ||
-			    (pos < n && isnan(r->roc_auc[seed])));
-	return lost ? WFAD_ENOMEM : WFAD_OK;
+	return WFAD_OK;
 }
 
 enum wfad_status wfad_eval_jobs(const struct wfad_dataset *ds, const struct wfad_eval_options *o,

@@ -62,6 +62,25 @@ double wfad_metrics_roc_auc(const double *score, const uint8_t *y, size_t n)
 	return (rank_sum - pos * (pos + 1) / 2) / (pos * neg);
 }
 
+static size_t positives(const uint8_t *y, size_t n)
+{
+	size_t pos = 0;
+	for (size_t i = 0; i < n; i++)
+		pos += y[i] != 0;
+	return pos;
+}
+
+enum wfad_status wfad_metrics_roc_auc_status(const double *score, const uint8_t *y, size_t n,
+					     double *auc)
+{
+	double v = wfad_metrics_roc_auc(score, y, n);
+	size_t pos = positives(y, n);
+	if (isnan(v) && pos > 0 && pos < n) /* both classes: only the copy can have failed */
+		return WFAD_ENOMEM;
+	*auc = v;
+	return WFAD_OK;
+}
+
 /* The precision-recall curve over distinct thresholds, highest first: point k counts the true
  * and false positives among the scores >= thr[k]. Returns the number of points; *pos gets the
  * number of positives. Caller frees *pts, which is NULL when out of memory. */
@@ -210,5 +229,22 @@ enum wfad_status wfad_metrics_auto_threshold(const double *score, const uint8_t 
 	qsort(v, k, sizeof(double), wfad_double_compare);
 	*threshold = nextafter(v[(size_t)floor(0.99 * (double)(k - 1))], INFINITY);
 	free(v);
+	return WFAD_OK;
+}
+
+enum wfad_status wfad_metrics_ranking(const double *score, const uint8_t *y, size_t n,
+				      struct wfad_ranking *out)
+{
+	size_t pos = positives(y, n);
+	struct wfad_ranking r = {
+		.roc_auc = wfad_metrics_roc_auc(score, y, n),
+		.average_precision = wfad_metrics_average_precision(score, y, n),
+		.precision_at_k = wfad_metrics_precision_at_k(score, y, n, pos),
+	};
+	/* With positives AP and P@k are defined, with both classes ROC-AUC too. */
+	if (pos > 0 && (isnan(r.average_precision) || isnan(r.precision_at_k) ||
+			(pos < n && isnan(r.roc_auc))))
+		return WFAD_ENOMEM;
+	*out = r;
 	return WFAD_OK;
 }

@@ -313,8 +313,13 @@ enum wfad_status wfad_eval_runs_joint(const struct wfad_dataset *const *ds, size
 			res->accuracy[seed] = nt ? (double)correct / (double)nt : NAN;
 			res->macro_f1[seed] = macro_f1(conf, k);
 			res->binary_accuracy[seed] = nt ? (double)bcorrect / (double)nt : NAN;
-			res->binary_roc_auc[seed] =
-				normal >= 0 ? wfad_metrics_roc_auc(bscore, btrue, nt) : NAN;
+			if (normal >= 0 &&
+			    wfad_metrics_roc_auc_status(bscore, btrue, nt,
+							&res->binary_roc_auc[seed]) != WFAD_OK) {
+				st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0,
+						    "out of memory computing the metrics");
+				break;
+			}
 			done++;
 		}
 		split_tasks_free(&t, n_ds);
