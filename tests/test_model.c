@@ -216,3 +216,81 @@ WFAD_TEST(experiment_protocol_on_sample)
 	wfad_run_eval_result_free(&rr);
 	wfad_collection_free(&sample);
 }
+
+/* What the row callbacks of an evaluation collect: split rows per seed and part, and the
+ * scores and truth of one detector's test jobs (run level: its right verdicts). */
+struct rows {
+	size_t split[2][3];
+	double score[2][8 * 137];
+	uint8_t truth[2][8 * 137];
+	size_t n[2], right[2], verdicts[2];
+};
+
+static void collect_run_row(void *user, const struct wfad_run_row *row)
+{
+	struct rows *c = user;
+	if (!row->detector) {
+		c->split[row->seed][row->part]++;
+		return;
+	}
+	c->verdicts[row->seed]++;
+	c->right[row->seed] += strcmp(row->predicted, row->ds->runs[row->run].label) == 0;
+}
+
+static void collect_job_row(void *user, const struct wfad_job_row *row)
+{
+	struct rows *c = user;
+	size_t i = c->n[row->seed]++;
+	if (i >= 8 * 137)
+		return;
+	c->score[row->seed][i] = row->score;
+	c->truth[row->seed][i] = row->ds->runs[row->run].jobs[row->node].label != 0;
+}
+
+/* The rows an evaluation hands out add up to the metrics it reports: every run of the split
+ * once per seed, every test job once, their scores giving the reported ROC-AUC; at run level
+ * the verdicts giving the reported accuracy. */
+WFAD_TEST(experiment_rows_match_the_metrics)
+{
+	const struct wfad_dataset *ds = load_sample();
+	if (!ds)
+		return;
+	struct wfad_error err = {0};
+	static struct rows c;
+	memset(&c, 0, sizeof(c));
+	const char *dets[] = {"hbos"};
+	struct wfad_eval_options o = {.detectors = dets,
+				      .n_detectors = 1,
+				      .features = WFAD_FEATURES_RICH,
+				      .norm = WFAD_NORM_MINMAX,
+				      .seeds = 2,
+				      .run_row = collect_run_row,
+				      .job_row = collect_job_row,
+				      .row_user = &c};
+	struct wfad_eval_result r;
+	CHECK_OK(wfad_eval_jobs(ds, &o, &r, &err), &err);
+	for (unsigned s = 0; s < 2; s++) {
+		CHECK_INT(c.split[s][0], 25);
+		CHECK_INT(c.split[s][1], 10);
+		CHECK_INT(c.split[s][2], 5);
+		CHECK_INT(c.n[s], 5 * ds->dag.n_nodes);
+		CHECK_NEAR(wfad_metrics_roc_auc(c.score[s], c.truth[s], c.n[s]), r.roc_auc[s], 0);
+	}
+	wfad_eval_result_free(&r);
+	memset(&c, 0, sizeof(c));
+	const char *rd[] = {"gbdt"};
+	struct wfad_eval_options ro = {.detectors = rd,
+				       .n_detectors = 1,
+				       .seeds = 2,
+				       .run_row = collect_run_row,
+				       .row_user = &c};
+	struct wfad_run_eval_result rr;
+	CHECK_OK(wfad_eval_runs(ds, &ro, &rr, &err), &err);
+	for (unsigned s = 0; s < 2; s++) {
+		CHECK_INT(c.split[s][0] + c.split[s][1] + c.split[s][2], ds->n_runs);
+		CHECK_INT(c.verdicts[s], 5);
+		CHECK_NEAR((double)c.right[s] / 5, rr.accuracy[s], 1e-12);
+	}
+	CHECK_INT(c.n[0], 0); /* no job rows at run level */
+	wfad_run_eval_result_free(&rr);
+}

@@ -65,9 +65,24 @@ int cli_pick_dataset(const struct wfad_collection *c, const struct wfad_dataset 
 /* s as one CSV field: quoted (quotes doubled) when it holds a comma, quote or line break. */
 void cli_csv_string(FILE *out, const char *s);
 /* wfad eval --task run over ds[0..n_ds) (several: trained jointly, named workflow). */
-/* predictions (may be NULL): a CSV file for each seed's split and each test run's verdict. */
+/* wfad eval --predictions FILE: a CSV of each seed's split and of what the evaluation
+ * decided (run level: each test run's verdict; job level: each test job's score), written
+ * beside FILE and renamed over it only when the evaluation succeeded. */
+struct cli_predictions {
+	const char *path; /* NULL: none asked for */
+	char *tmp;
+	FILE *f;
+};
+/* Opens the temporary file and points o's row callbacks at it; EXIT_DATA after printing why. */
+int cli_predictions_open(struct cli_predictions *p, const char *path, bool run_task,
+			 struct wfad_eval_options *o);
+/* Commits (ok) or removes the file. When ok and it cannot be written, prints why and returns
+ * EXIT_DATA; else 0. */
+int cli_predictions_close(struct cli_predictions *p, bool ok);
+/* pred: see above (its path may be NULL). */
 int cli_eval_runs(const struct wfad_dataset *const *ds, size_t n_ds, const char *workflow,
-		  const struct wfad_eval_options *o, const char *format, const char *predictions);
+		  const struct wfad_eval_options *o, const char *format,
+		  struct cli_predictions *pred);
 
 /* The (at most max) jobs with the largest positive push[0..nodes) (a run-level model's
  * explanation), largest first, into top[]; share[] = their part of the total positive push.

@@ -227,6 +227,93 @@ int cli_pick_dataset(const struct wfad_collection *c, const struct wfad_dataset 
 	return EXIT_USAGE;
 }
 
+static const char *const part_names[] = {"train", "valid", "test"};
+
+/* The columns both kinds of row start with. */
+static void put_row_head(FILE *f, unsigned seed, enum wfad_split_part part,
+			 const struct wfad_dataset *ds, size_t run)
+{
+	fprintf(f, "%u,%s,", seed, part_names[part]);
+	cli_csv_string(f, ds->workflow);
+	putc(',', f);
+	cli_csv_string(f, ds->runs[run].id);
+	putc(',', f);
+	cli_csv_string(f, ds->runs[run].label);
+	putc(',', f);
+}
+
+/* Run level: seed,part,workflow,run,label,detector,predicted,probability. */
+static void put_run_row(void *user, const struct wfad_run_row *row)
+{
+	FILE *f = user;
+	put_row_head(f, row->seed, row->part, row->ds, row->run);
+	if (row->detector) {
+		cli_csv_string(f, row->detector);
+		putc(',', f);
+		cli_csv_string(f, row->predicted);
+		fprintf(f, ",%.6f\n", row->probability);
+	} else {
+		fputs(",,\n", f);
+	}
+}
+
+/* Job level: seed,part,workflow,run,label,detector,job,job_label,score,flagged; the split rows
+ * leave the last five empty. */
+static void put_split_row(void *user, const struct wfad_run_row *row)
+{
+	FILE *f = user;
+	put_row_head(f, row->seed, row->part, row->ds, row->run);
+	fputs(",,,,\n", f);
+}
+
+static void put_job_row(void *user, const struct wfad_job_row *row)
+{
+	FILE *f = user;
+	put_row_head(f, row->seed, WFAD_PART_TEST, row->ds, row->run);
+	cli_csv_string(f, row->detector);
+	putc(',', f);
+	cli_csv_string(f, row->ds->dag.node_ids[row->node]);
+	fprintf(f, ",%d,%.9g,%d\n", row->ds->runs[row->run].jobs[row->node].label != 0, row->score,
+		row->flagged);
+}
+
+int cli_predictions_open(struct cli_predictions *p, const char *path, bool run_task,
+			 struct wfad_eval_options *o)
+{
+	*p = (struct cli_predictions){.path = path};
+	if (!path)
+		return 0;
+	struct wfad_error err;
+	wfad_error_clear(&err);
+	if (!(p->f = wfad_io_open_temp(path, &p->tmp, &err))) {
+		cli_error(&err);
+		return EXIT_DATA;
+	}
+	fputs(run_task ? "seed,part,workflow,run,label,detector,predicted,probability\n"
+		       : "seed,part,workflow,run,label,detector,job,job_label,score,flagged\n",
+	      p->f);
+	o->run_row = run_task ? put_run_row : put_split_row;
+	o->job_row = run_task ? NULL : put_job_row;
+	o->row_user = p->f;
+	return 0;
+}
+
+int cli_predictions_close(struct cli_predictions *p, bool ok)
+{
+	if (!p->f)
+		return 0;
+	struct wfad_error err;
+	wfad_error_clear(&err);
+	enum wfad_status st = wfad_io_commit_temp(p->f, p->tmp, p->path, ok && !ferror(p->f), &err);
+	p->f = NULL;
+	p->tmp = NULL;
+	if (st != WFAD_OK && ok) {
+		cli_error(&err);
+		return EXIT_DATA;
+	}
+	return 0;
+}
+
 int cmd_eval(int argc, char **argv)
 {
 	const char *workflow = NULL, *dag = NULL, *detectors = NULL, *features = NULL,
@@ -246,7 +333,8 @@ int cmd_eval(int argc, char **argv)
 		{"task", 0, "TASK", "job (default) or run", &task},
 		{"format", 'f', "FMT", "table (default), json or csv", &format},
 		{"predictions", 0, "FILE",
-		 "--task run: write each seed's split and each test run's verdict (CSV)",
+		 "write each seed's split and each test run's verdict (--task run) or job's score "
+		 "(CSV)",
 		 &predictions},
 		{"threads", 0, "N", "threads (default: one per CPU)", &threads},
 		{"dag", 0, "FILE", "DAG JSON for a run CSV, zip or folder", &dag},
@@ -282,8 +370,6 @@ int cmd_eval(int argc, char **argv)
 		fprintf(stderr, "wfad eval: --task takes 'job' or 'run', not '%s'\n", task);
 		return EXIT_USAGE;
 	}
-	if (predictions && !run_task)
-		return cli_usage_error(&cmd, "--predictions is for --task run");
 	long n_seeds;
 	if (!cli_parse_long(seeds, 1, 1000, &n_seeds)) {
 		fprintf(stderr, "wfad eval: --seeds takes a number from 1 to 1000\n");
@@ -364,8 +450,14 @@ int cmd_eval(int argc, char **argv)
 		return rc;
 	}
 	const char *name = n_ds == 1 ? ds[0]->workflow : "all";
+	struct cli_predictions pred;
+	if ((rc = cli_predictions_open(&pred, predictions, run_task, &o))) {
+		wfad_collection_free(&c);
+		free(list);
+		return rc;
+	}
 	if (run_task) {
-		rc = cli_eval_runs(ds, n_ds, name, &o, format, predictions);
+		rc = cli_eval_runs(ds, n_ds, name, &o, format, &pred);
 	} else {
 		size_t n = o.n_detectors;
 		struct wfad_eval_result *res = calloc(n, sizeof(*res));
@@ -379,6 +471,8 @@ int cmd_eval(int argc, char **argv)
 			g.features = fs[k0];
 			g.detectors = names + k0;
 			g.n_detectors = k1 - k0;
+			if (k0 > 0) /* the same splits again: one set of split rows */
+				g.run_row = NULL;
 			st = n_ds == 1 ? wfad_eval_jobs(ds[0], &g, res + k0, &err)
 				       : wfad_eval_jobs_joint(ds, n_ds, &g, res + k0, &err);
 		}
@@ -387,9 +481,11 @@ int cmd_eval(int argc, char **argv)
 				fputc('\n', stderr);
 			cli_error(&err);
 			rc = EXIT_DATA;
-		} else {
-			print_job_results(name, &o, res, fs, n, format);
 		}
+		if (cli_predictions_close(&pred, st == WFAD_OK) != 0)
+			rc = EXIT_DATA;
+		else if (st == WFAD_OK)
+			print_job_results(name, &o, res, fs, n, format);
 		for (size_t k = 0; res && k < n; k++)
 			wfad_eval_result_free(&res[k]);
 		free(res);

@@ -16,66 +16,24 @@ static void stat_json(const char *name, const double *v, unsigned n)
 		printf("null, \"std\": null}");
 }
 
-/* --predictions: one CSV row per run of each seed's split, and per test run and classifier. */
-static void put_run_row(void *user, const struct wfad_run_row *row)
-{
-	static const char *const parts[] = {"train", "valid", "test"};
-	FILE *f = user;
-	const struct wfad_run *run = &row->ds->runs[row->run];
-	fprintf(f, "%u,%s,", row->seed, parts[row->part]);
-	cli_csv_string(f, row->ds->workflow);
-	putc(',', f);
-	cli_csv_string(f, run->id);
-	putc(',', f);
-	cli_csv_string(f, run->label);
-	putc(',', f);
-	if (row->detector) {
-		cli_csv_string(f, row->detector);
-		putc(',', f);
-		cli_csv_string(f, row->predicted);
-		fprintf(f, ",%.6f\n", row->probability);
-	} else {
-		fputs(",,\n", f);
-	}
-}
-
 int cli_eval_runs(const struct wfad_dataset *const *ds, size_t n_ds, const char *workflow,
-		  const struct wfad_eval_options *o, const char *format, const char *predictions)
+		  const struct wfad_eval_options *o, const char *format,
+		  struct cli_predictions *pred)
 {
-	struct wfad_eval_options eo = *o;
+	struct wfad_run_eval_result *res = calloc(o->n_detectors, sizeof(*res));
 	struct wfad_error err;
 	wfad_error_clear(&err);
-	char *tmp = NULL;
-	FILE *pf = NULL;
-	if (predictions) {
-		/* Written beside and renamed over the file at the end: a failed evaluation leaves
-		 * an existing file as it was. */
-		if (!(pf = wfad_io_open_temp(predictions, &tmp, &err))) {
-			cli_error(&err);
-			return EXIT_DATA;
-		}
-		fputs("seed,part,workflow,run,label,detector,predicted,probability\n", pf);
-		eo.run_row = put_run_row;
-		eo.run_row_user = pf;
-	}
-	struct wfad_run_eval_result *res = calloc(o->n_detectors, sizeof(*res));
 	if (!res)
 		wfad_error_set(&err, WFAD_ENOMEM, "", 0, 0, "out of memory");
-	bool ok = res && wfad_eval_runs_joint(ds, n_ds, &eo, res, &err) == WFAD_OK;
-	if (pf) { /* its own error: a failed evaluation's message comes first */
-		struct wfad_error werr;
-		wfad_error_clear(&werr);
-		if (wfad_io_commit_temp(pf, tmp, predictions, ok && !ferror(pf), &werr) !=
-			    WFAD_OK &&
-		    ok) {
-			for (size_t d = 0; d < o->n_detectors; d++)
-				wfad_run_eval_result_free(&res[d]);
-			err = werr;
-			ok = false;
-		}
+	bool ok = res && wfad_eval_runs_joint(ds, n_ds, o, res, &err) == WFAD_OK;
+	if (!ok)
+		cli_error(&err); /* before the file's own error, if any */
+	if (cli_predictions_close(pred, ok) != 0 && ok) {
+		for (size_t d = 0; d < o->n_detectors; d++)
+			wfad_run_eval_result_free(&res[d]);
+		ok = false;
 	}
 	if (!ok) {
-		cli_error(&err);
 		free(res);
 		return EXIT_DATA;
 	}

@@ -8,9 +8,9 @@
 extern "C" {
 #endif
 
-/* One run of one seed's split at run level (wfad_eval_runs), for callers that keep the
- * per-run verdicts: every run of every part once with detector NULL, and each test run once
- * more per classifier with its verdict. Strings are borrowed for the call. */
+/* Per-run and per-job rows of an evaluation, for callers that keep what it decided: every run
+ * of each seed's split once with detector NULL (job and run level), then at run level each
+ * test run once more per classifier with its verdict. Strings are borrowed for the call. */
 enum wfad_split_part { WFAD_PART_TRAIN, WFAD_PART_VALID, WFAD_PART_TEST };
 struct wfad_run_row {
 	unsigned seed;
@@ -20,6 +20,16 @@ struct wfad_run_row {
 	const char *detector;  /* NULL: the split row */
 	const char *predicted; /* with detector: its verdict (a run label) */
 	double probability;    /* with detector: the verdict's probability */
+};
+/* Job level: each job of each test run once per detector, with its score and whether it is
+ * at or over the model's threshold. */
+struct wfad_job_row {
+	unsigned seed;
+	const struct wfad_dataset *ds;
+	size_t run, node; /* ds->runs[run].jobs[node] */
+	const char *detector;
+	double score;
+	bool flagged;
 };
 
 struct wfad_eval_options {
@@ -35,9 +45,11 @@ struct wfad_eval_options {
 	/* Called before each fit with a short label ("iforest seed 2"), done and total fits. */
 	void (*progress)(void *user, const char *what, size_t done, size_t total);
 	void *progress_user;
-	/* Run level only, optional: each seed's split, then each classifier's test verdicts. */
+	/* Optional: each seed's split, then (run level) each classifier's test verdicts. */
 	void (*run_row)(void *user, const struct wfad_run_row *row);
-	void *run_row_user;
+	/* Optional, job level: each test job's score per detector. */
+	void (*job_row)(void *user, const struct wfad_job_row *row);
+	void *row_user; /* of both */
 };
 
 /* Job-level results of one detector: one value per seed (NaN where undefined). */
@@ -81,6 +93,14 @@ enum wfad_status wfad_eval_jobs_joint(const struct wfad_dataset *const *ds, size
 
 /* For evaluators: allocates r's per-seed arrays (NaN-filled); false when out of memory. */
 bool wfad_eval_result_alloc(struct wfad_eval_result *r, const char *name, unsigned seeds);
+/* For evaluators: o->run_row's split rows of seed's split sp of ds (nothing without one). */
+void wfad_eval_split_rows(const struct wfad_eval_options *o, unsigned seed,
+			  const struct wfad_dataset *ds, const struct wfad_split *sp);
+/* For evaluators: o->job_row's rows of detector's scores of the test runs of sp (the rows of
+ * their jobs in run and node order, as a jobset of them has them). */
+void wfad_eval_job_rows(const struct wfad_eval_options *o, unsigned seed,
+			const struct wfad_dataset *ds, const struct wfad_split *sp,
+			const char *detector, const double *scores, double threshold);
 /* Records seed's metrics of scores against y (n test jobs) with the model's threshold;
  * WFAD_ENOMEM when a ranking metric that y defines could not be computed. */
 enum wfad_status wfad_eval_record(struct wfad_eval_result *r, unsigned seed, const double *scores,

@@ -89,6 +89,38 @@ enum wfad_status wfad_eval_record(struct wfad_eval_result *r, unsigned seed, con
 	return WFAD_OK;
 }
 
+void wfad_eval_split_rows(const struct wfad_eval_options *o, unsigned seed,
+			  const struct wfad_dataset *ds, const struct wfad_split *sp)
+{
+	const size_t *runs[3] = {sp->train, sp->valid, sp->test};
+	size_t n[3] = {sp->n_train, sp->n_valid, sp->n_test};
+	for (int part = 0; o->run_row && part < 3; part++)
+		for (size_t r = 0; r < n[part]; r++)
+			o->run_row(o->row_user,
+				   &(struct wfad_run_row){.seed = seed,
+							  .ds = ds,
+							  .run = runs[part][r],
+							  .part = (enum wfad_split_part)part});
+}
+
+void wfad_eval_job_rows(const struct wfad_eval_options *o, unsigned seed,
+			const struct wfad_dataset *ds, const struct wfad_split *sp,
+			const char *detector, const double *scores, double threshold)
+{
+	size_t nodes = ds->dag.n_nodes;
+	for (size_t r = 0; o->job_row && r < sp->n_test; r++)
+		for (size_t i = 0; i < nodes; i++) {
+			double v = scores[r * nodes + i];
+			o->job_row(o->row_user, &(struct wfad_job_row){.seed = seed,
+								       .ds = ds,
+								       .run = sp->test[r],
+								       .node = i,
+								       .detector = detector,
+								       .score = v,
+								       .flagged = v >= threshold});
+		}
+}
+
 enum wfad_status wfad_eval_jobs(const struct wfad_dataset *ds, const struct wfad_eval_options *o,
 				struct wfad_eval_result *results, struct wfad_error *err)
 {
@@ -131,6 +163,7 @@ enum wfad_status wfad_eval_jobs(const struct wfad_dataset *ds, const struct wfad
 		st = wfad_split_runs(ds, seed, tf, vf, &sp, err);
 		if (st != WFAD_OK)
 			break;
+		wfad_eval_split_rows(o, seed, ds, &sp);
 		size_t n = sp.n_test * nodes;
 		for (size_t r = 0; r < sp.n_test; r++)
 			for (size_t i = 0; i < nodes; i++)
@@ -165,6 +198,9 @@ enum wfad_status wfad_eval_jobs(const struct wfad_dataset *ds, const struct wfad
 					wfad_error_set(err, st, "", 0, 0,
 						       "%s: out of memory computing the metrics",
 						       o->detectors[k]);
+				else
+					wfad_eval_job_rows(o, seed, ds, &sp, o->detectors[k],
+							   scores, m.threshold);
 			}
 			wfad_model_free(&m);
 			done++;

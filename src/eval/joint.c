@@ -9,6 +9,7 @@
 
 /* One seed's job sets of one workflow: its split, featurizer and train/valid/test rows. */
 struct part {
+	const struct wfad_dataset *ds;
 	struct wfad_split sp;
 	struct wfad_featurizer fz;
 	size_t *fit;
@@ -30,9 +31,11 @@ static enum wfad_status part_build(struct part *p, const struct wfad_dataset *ds
 				   struct wfad_error *err)
 {
 	wfad_featurizer_init(&p->fz);
+	p->ds = ds;
 	enum wfad_status st = wfad_split_runs(ds, seed, tf, vf, &p->sp, err);
 	if (st != WFAD_OK)
 		return st;
+	wfad_eval_split_rows(o, seed, ds, &p->sp);
 	p->fit = malloc((p->sp.n_train + 1) * sizeof(size_t));
 	if (!p->fit)
 		return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "out of memory");
@@ -52,11 +55,12 @@ static enum wfad_status part_build(struct part *p, const struct wfad_dataset *ds
 	return st;
 }
 
-/* Fits one detector on the joint sets and records the seed's metrics in r. */
+/* Fits one detector on the joint sets (of parts) and records the seed's metrics in r. */
 static enum wfad_status run_detector(const struct wfad_detector_ops *ops,
 				     const struct wfad_eval_options *o, unsigned seed,
-				     struct wfad_jobset_joint *j, double *scores,
-				     struct wfad_eval_result *r, struct wfad_error *err)
+				     const struct part *parts, struct wfad_jobset_joint *j,
+				     double *scores, struct wfad_eval_result *r,
+				     struct wfad_error *err)
 {
 	struct wfad_detector_params p = o->params;
 	p.seed = seed;
@@ -89,6 +93,8 @@ static enum wfad_status run_detector(const struct wfad_detector_ops *ops,
 				      "out of memory computing the metrics");
 	for (size_t i = 0; i < j[2].js.n_parts; i++) {
 		const struct wfad_jobset *t = &j[2].js.parts[i];
+		wfad_eval_job_rows(o, seed, parts[i].ds, &parts[i].sp, ops->name,
+				   scores + (t->x - j[2].js.x) / (ptrdiff_t)t->d, threshold);
 		if (wfad_metrics_roc_auc_status(scores + (t->x - j[2].js.x) / (ptrdiff_t)t->d, t->y,
 						t->n,
 						&r->part_roc_auc[i * r->seeds + seed]) != WFAD_OK)
@@ -168,8 +174,8 @@ enum wfad_status wfad_eval_jobs_joint(const struct wfad_dataset *const *ds, size
 				snprintf(what, sizeof(what), "%s seed %u", o->detectors[k], seed);
 				o->progress(o->progress_user, what, done, total);
 			}
-			st = run_detector(wfad_detector_find(o->detectors[k]), o, seed, j, scores,
-					  &results[k], err);
+			st = run_detector(wfad_detector_find(o->detectors[k]), o, seed, parts, j,
+					  scores, &results[k], err);
 			done++;
 		}
 		for (int s = 0; s < 3; s++)

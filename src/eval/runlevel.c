@@ -252,15 +252,8 @@ enum wfad_status wfad_eval_runs_joint(const struct wfad_dataset *const *ds, size
 		struct split_tasks t;
 		st = split_tasks_build(&t, ds, n_ds, seed, tf, vf, classes, k, err);
 		const struct wfad_run_task *tr = &t.task[0], *va = &t.task[1], *te = &t.task[2];
-		for (int part = 0; st == WFAD_OK && o->run_row && part < 3; part++)
-			for (size_t i = 0; i < n_ds; i++)
-				for (size_t r = 0; r < t.part[part][i].n_runs; r++)
-					o->run_row(o->run_row_user,
-						   &(struct wfad_run_row){
-							   .seed = seed,
-							   .ds = ds[i],
-							   .run = t.part[part][i].runs[r],
-							   .part = (enum wfad_split_part)part});
+		for (size_t i = 0; st == WFAD_OK && i < n_ds; i++)
+			wfad_eval_split_rows(o, seed, ds[i], &t.sp[i]);
 		for (size_t d = 0; d < o->n_detectors && st == WFAD_OK; d++) {
 			struct wfad_run_eval_result *res = &results[d];
 			if (o->progress) {
@@ -300,7 +293,7 @@ enum wfad_status wfad_eval_runs_joint(const struct wfad_dataset *const *ds, size
 			for (size_t i = 0, at = 0; o->run_row && i < n_ds; i++)
 				for (size_t r = 0; r < t.part[2][i].n_runs; r++, at++) {
 					size_t pred = wfad_run_verdict(proba + at * k, k);
-					o->run_row(o->run_row_user,
+					o->run_row(o->row_user,
 						   &(struct wfad_run_row){
 							   .seed = seed,
 							   .ds = ds[i],
