@@ -50,17 +50,19 @@ class RunFiles:
                 if name.endswith(".csv"):
                     self.members[os.path.basename(name)[:-4]] = (z, name)
 
-    def jobs(self, label, run):
-        """[(transformation, [six delays, missing -> 0])] of the run's jobs."""
+    def open(self, label, run):
+        """The run's CSV as a text file."""
         path = os.path.join(self.root, "parsed", label, run + ".csv")
         if os.path.exists(path):
-            f = open(path, newline="")
-        elif run in self.members:
+            return open(path, newline="")
+        if run in self.members:
             z, name = self.members[run]
-            f = io.TextIOWrapper(z.open(name), newline="")
-        else:
-            sys.exit(f"{self.root}: no CSV for run {run} (label {label})")
-        with f:
+            return io.TextIOWrapper(z.open(name), newline="")
+        sys.exit(f"{self.root}: no CSV for run {run} (label {label})")
+
+    def jobs(self, label, run):
+        """[(transformation, [six delays, missing -> 0])] of the run's jobs."""
+        with self.open(label, run) as f:
             return [(transformation(job[""]), [number(job.get(c, "")) or 0.0 for c in DELAYS])
                     for job in csv.DictReader(f)]
 
