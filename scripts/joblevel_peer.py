@@ -20,7 +20,6 @@ usage: scripts/joblevel_peer.py PREDICTIONS.csv FLOWBENCH_DIR
 """
 import json
 import os
-import statistics
 import sys
 from collections import defaultdict
 
@@ -31,7 +30,7 @@ from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fault_signal import transformation  # noqa: E402
-from runlevel_peer import RunFiles  # noqa: E402
+from runlevel_peer import RunFiles, report  # noqa: E402
 
 DELAYS = ["wms_delay", "queue_delay", "runtime", "post_script_delay", "stage_in_delay",
           "stage_out_delay"]
@@ -129,17 +128,7 @@ def main():
             auc[det].append(roc_auc_score(m["y"], m["score"]))
         print(f"{seed:4d} {len(test):10d} {auc['peer'][-1]:.4f}  " +
               "  ".join(f"{auc[d][-1]:.4f}" for d in detectors))
-    n = len(auc["peer"])
-    sd = (lambda v: statistics.stdev(v) if len(v) > 1 else 0.0)
-    print(f"mean over {n} seeds: peer {statistics.mean(auc['peer']):.4f} ± {sd(auc['peer']):.4f}")
-    for d in detectors:
-        diff = [a - b for a, b in zip(auc[d], auc["peer"])]
-        won = sum(x > 1e-12 for x in diff)
-        lost = sum(x < -1e-12 for x in diff)
-        print(f"  {d}: {statistics.mean(auc[d]):.4f} ± {sd(auc[d]):.4f}; minus peer "
-              f"{statistics.mean(diff):+.4f} ± {sd(diff):.4f} (won {won}, tied {n - won - lost}, "
-              f"lost {lost})")
-
+    report(auc, detectors, 4)
 
 if __name__ == "__main__":
     main()

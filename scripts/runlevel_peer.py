@@ -67,6 +67,22 @@ class RunFiles:
                     for job in csv.DictReader(f)]
 
 
+def report(values, detectors, digits):
+    """The peer's mean over the seeds; per detector its mean and the paired per-seed difference
+    to the peer, with the seeds it won, tied and lost. values: name -> per-seed values."""
+    n = len(values["peer"])
+    sd = (lambda v: statistics.stdev(v) if len(v) > 1 else 0.0)
+    print(f"mean over {n} seeds: peer {statistics.mean(values['peer']):.{digits}f} ± "
+          f"{sd(values['peer']):.{digits}f}")
+    for d in detectors:
+        diff = [a - b for a, b in zip(values[d], values["peer"])]
+        won = sum(x > 1e-12 for x in diff)
+        lost = sum(x < -1e-12 for x in diff)
+        print(f"  {d}: {statistics.mean(values[d]):.{digits}f} ± {sd(values[d]):.{digits}f}; "
+              f"minus peer {statistics.mean(diff):+.{digits}f} ± {sd(diff):.{digits}f} "
+              f"(won {won}, tied {n - won - lost}, lost {lost})")
+
+
 def features(jobs, names, median_rt):
     """One row: per transformation in names, mean and max of the delays and the ratio."""
     by_t = defaultdict(list)
@@ -118,17 +134,7 @@ def main():
                                           for run in test))
         print(f"{seed:4d} {len(test):5d} {acc['peer'][-1]:.3f}  " +
               "  ".join(f"{acc[d][-1]:.3f}" for d in detectors))
-    n = len(acc["peer"])
-    sd = (lambda v: statistics.stdev(v) if len(v) > 1 else 0.0)
-    print(f"mean over {n} seeds: peer {statistics.mean(acc['peer']):.3f} ± {sd(acc['peer']):.3f}")
-    for d in detectors:
-        diff = [a - b for a, b in zip(acc[d], acc["peer"])]
-        won = sum(x > 1e-12 for x in diff)
-        lost = sum(x < -1e-12 for x in diff)
-        print(f"  {d}: {statistics.mean(acc[d]):.3f} ± {sd(acc[d]):.3f}; minus peer "
-              f"{statistics.mean(diff):+.3f} ± {sd(diff):.3f} (won {won}, tied {n - won - lost}, "
-              f"lost {lost})")
-
+    report(acc, detectors, 3)
 
 if __name__ == "__main__":
     main()
