@@ -5,12 +5,13 @@ The peer's figures in BASELINES.md come from scikit-learn's splitter, so they ar
 same runs as wfad's (docs/results.md, "Protocol"). This reads the file written by
 `wfad eval ... --task run --predictions FILE`, fits the peer (HistGradientBoostingClassifier
 on per-run aggregates: for each transformation, the mean and max over the run's jobs of the
-six delays and of the runtime over the transformation's median training runtime; a
-transformation the run lacks is missing) on each seed's training runs, predicts its test runs,
+six delays and of their ratios to the transformation's median over the training jobs, or with
+--ratios runtime of the runtime's ratio alone: BASELINES.md says "delays and ratios" without
+naming which; a transformation the run lacks is missing) on each seed's training runs, predicts its test runs,
 and prints per seed the peer's accuracy and each wfad classifier's on the same test runs, then
 the mean, and the mean paired difference (classifier - peer) with the seeds it won, tied, lost.
 
-usage: scripts/runlevel_peer.py PREDICTIONS.csv FLOWBENCH_DIR
+usage: scripts/runlevel_peer.py PREDICTIONS.csv FLOWBENCH_DIR [--ratios all|runtime]
   FLOWBENCH_DIR: the Flow-Bench folder wfad evaluated: run CSVs are read from its
   parsed/<label>/ folders or its data/*.zip archives
   e.g. build/wfad eval ../shared/data/flowbench -w montage -d gnnrun,ganttcnn --task run \\
@@ -83,23 +84,31 @@ def report(values, detectors, digits):
               f"(won {won}, tied {n - won - lost}, lost {lost})")
 
 
-def features(jobs, names, median_rt):
-    """One row: per transformation in names, mean and max of the delays and the ratio."""
+def features(jobs, names, median, ratios):
+    """One row: per transformation in names, mean and max of the delays and of the ratios of
+    those in ratios (indices into DELAYS) to the transformation's medians."""
     by_t = defaultdict(list)
     for t, d in jobs:
-        by_t[t].append(d + [d[2] / max(median_rt.get(t, 0.0), 0.1)])
+        m = median.get(t, [0.0] * len(DELAYS))
+        by_t[t].append(d + [d[i] / max(m[i], 0.1) for i in ratios])
     row = []
     for t in names:
         v = np.array(by_t[t]) if by_t[t] else None
-        k = len(DELAYS) + 1
+        k = len(DELAYS) + len(ratios)
         row += list(v.mean(axis=0)) + list(v.max(axis=0)) if v is not None else [math.nan] * 2 * k
     return row
 
 
 def main():
-    if len(sys.argv) != 3:
+    args = sys.argv[1:]
+    which = "all"
+    if len(args) == 4 and args[2] == "--ratios" and args[3] in ("all", "runtime"):
+        which = args[3]
+        args = args[:2]
+    if len(args) != 2:
         sys.exit(__doc__.split("\n\n")[-1].strip())
-    pred_path, files = sys.argv[1], RunFiles(sys.argv[2])
+    ratios = range(len(DELAYS)) if which == "all" else [DELAYS.index("runtime")]
+    pred_path, files = args[0], RunFiles(args[1])
     parts = defaultdict(lambda: defaultdict(list))  # seed -> part -> [(run, label)]
     verdict = defaultdict(dict)  # (seed, detector) -> run -> predicted
     labels = {}
@@ -118,13 +127,14 @@ def main():
     print("seed  test  peer  " + "  ".join(detectors))
     for seed in sorted(parts):
         train, test = parts[seed]["train"], parts[seed]["test"]
-        rts = defaultdict(list)
+        seen = defaultdict(list)
         for run in train:
             for t, d in jobs[run]:
-                rts[t].append(d[2])
-        median_rt = {t: statistics.median(v) for t, v in rts.items()}
-        names = sorted(rts)
-        x = np.array([features(jobs[run], names, median_rt) for run in train + test])
+                seen[t].append(d)
+        median = {t: [statistics.median(x[i] for x in v) for i in range(len(DELAYS))]
+                  for t, v in seen.items()}
+        names = sorted(seen)
+        x = np.array([features(jobs[run], names, median, ratios) for run in train + test])
         y = np.array([labels[run] for run in train + test])
         peer = HistGradientBoostingClassifier(random_state=seed).fit(x[:len(train)],
                                                                       y[:len(train)])
