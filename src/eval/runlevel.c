@@ -279,29 +279,30 @@ enum wfad_status wfad_eval_runs_joint(const struct wfad_dataset *const *ds, size
 				break;
 			memset(conf, 0, k * k * sizeof(size_t));
 			size_t correct = 0, bcorrect = 0, nt = te->n_runs;
-			for (size_t i = 0; i < nt; i++) {
-				size_t pred = wfad_run_verdict(proba + i * k, k);
-				size_t truth = t.y[2][i];
-				conf[truth * k + pred]++;
-				res->confusion[truth * k + pred]++;
-				correct += pred == truth;
-				bool bt = (long)truth != normal, bp = (long)pred != normal;
-				bcorrect += bt == bp;
-				btrue[i] = bt;
-				bscore[i] = normal >= 0 ? 1 - proba[i * k + (size_t)normal] : 0;
-			}
-			for (size_t i = 0, at = 0; o->run_row && i < n_ds; i++)
-				for (size_t r = 0; r < t.part[2][i].n_runs; r++, at++) {
-					size_t pred = wfad_run_verdict(proba + at * k, k);
-					o->run_row(o->row_user,
-						   &(struct wfad_run_row){
-							   .seed = seed,
-							   .ds = ds[i],
-							   .run = t.part[2][i].runs[r],
-							   .part = WFAD_PART_TEST,
-							   .detector = o->detectors[d],
-							   .predicted = classes[pred],
-							   .probability = proba[at * k + pred]});
+			/* The test runs, dataset by dataset as the task concatenates them. */
+			for (size_t q = 0, i = 0; q < n_ds; q++)
+				for (size_t r = 0; r < t.part[2][q].n_runs; r++, i++) {
+					size_t pred = wfad_run_verdict(proba + i * k, k);
+					size_t truth = t.y[2][i];
+					conf[truth * k + pred]++;
+					res->confusion[truth * k + pred]++;
+					correct += pred == truth;
+					bool bt = (long)truth != normal, bp = (long)pred != normal;
+					bcorrect += bt == bp;
+					btrue[i] = bt;
+					bscore[i] =
+						normal >= 0 ? 1 - proba[i * k + (size_t)normal] : 0;
+					if (o->run_row)
+						o->run_row(o->row_user,
+							   &(struct wfad_run_row){
+								   .seed = seed,
+								   .ds = ds[q],
+								   .run = t.part[2][q].runs[r],
+								   .part = WFAD_PART_TEST,
+								   .detector = o->detectors[d],
+								   .predicted = classes[pred],
+								   .probability =
+									   proba[i * k + pred]});
 				}
 			res->accuracy[seed] = nt ? (double)correct / (double)nt : NAN;
 			res->macro_f1[seed] = macro_f1(conf, k);
