@@ -93,10 +93,9 @@ static enum wfad_status run_detector(const struct wfad_detector_ops *ops,
 				      "out of memory computing the metrics");
 	for (size_t i = 0; i < j[2].js.n_parts; i++) {
 		const struct wfad_jobset *t = &j[2].js.parts[i];
-		wfad_eval_job_rows(o, seed, parts[i].ds, &parts[i].sp, ops->name,
-				   scores + (t->x - j[2].js.x) / (ptrdiff_t)t->d, threshold);
-		if (wfad_metrics_roc_auc_status(scores + (t->x - j[2].js.x) / (ptrdiff_t)t->d, t->y,
-						t->n,
+		const double *ts = scores + (t->x - j[2].js.x) / (ptrdiff_t)t->d; /* its rows' */
+		wfad_eval_job_rows(o, seed, parts[i].ds, &parts[i].sp, ops->name, ts, threshold);
+		if (wfad_metrics_roc_auc_status(ts, t->y, t->n,
 						&r->part_roc_auc[i * r->seeds + seed]) != WFAD_OK)
 			return wfad_error_set(err, WFAD_ENOMEM, "", 0, 0,
 					      "out of memory computing the metrics");

@@ -235,15 +235,14 @@ enum wfad_status wfad_metrics_auto_threshold(const double *score, const uint8_t 
 enum wfad_status wfad_metrics_ranking(const double *score, const uint8_t *y, size_t n,
 				      struct wfad_ranking *out)
 {
+	struct wfad_ranking r;
+	if (wfad_metrics_roc_auc_status(score, y, n, &r.roc_auc) != WFAD_OK)
+		return WFAD_ENOMEM;
 	size_t pos = positives(y, n);
-	struct wfad_ranking r = {
-		.roc_auc = wfad_metrics_roc_auc(score, y, n),
-		.average_precision = wfad_metrics_average_precision(score, y, n),
-		.precision_at_k = wfad_metrics_precision_at_k(score, y, n, pos),
-	};
-	/* With positives AP and P@k are defined, with both classes ROC-AUC too. */
-	if (pos > 0 && (isnan(r.average_precision) || isnan(r.precision_at_k) ||
-			(pos < n && isnan(r.roc_auc))))
+	r.average_precision = wfad_metrics_average_precision(score, y, n);
+	r.precision_at_k = wfad_metrics_precision_at_k(score, y, n, pos);
+	/* With positives AP and P@k are defined. */
+	if (pos > 0 && (isnan(r.average_precision) || isnan(r.precision_at_k)))
 		return WFAD_ENOMEM;
 	*out = r;
 	return WFAD_OK;
