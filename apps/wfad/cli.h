@@ -64,7 +64,6 @@ int cli_check_run_classifier(const char *name);
 int cli_pick_dataset(const struct wfad_collection *c, const struct wfad_dataset **out);
 /* s as one CSV field: quoted (quotes doubled) when it holds a comma, quote or line break. */
 void cli_csv_string(FILE *out, const char *s);
-/* wfad eval --task run over ds[0..n_ds) (several: trained jointly, named workflow). */
 /* wfad eval --predictions FILE: a CSV of each seed's split and of what the evaluation
  * decided (run level: each test run's verdict; job level: each test job's score), written
  * beside FILE and renamed over it only when the evaluation succeeded. */
@@ -79,7 +78,8 @@ int cli_predictions_open(struct cli_predictions *p, const char *path, bool run_t
 /* Commits (ok) or removes the file. When ok and it cannot be written, prints why and returns
  * EXIT_DATA; else 0. */
 int cli_predictions_close(struct cli_predictions *p, bool ok);
-/* pred: see above (its path may be NULL). */
+/* wfad eval --task run over ds[0..n_ds) (several: trained jointly, named workflow); pred:
+ * see above (its path may be NULL). */
 int cli_eval_runs(const struct wfad_dataset *const *ds, size_t n_ds, const char *workflow,
 		  const struct wfad_eval_options *o, const char *format,
 		  struct cli_predictions *pred);
