@@ -136,6 +136,10 @@ static const struct ablation ablations[] = {
 	{"all but the utime delay",
 	 {"ctx_z_utime", "ctx_rel_utime", "ctx_host_mean_utime", "ctx_host_max_utime",
 	  "ctx_host_rel_utime", "missing_ctx_utime", "missing_ctx_host_utime"}},
+	{"all but the stage-in rate",
+	 {"ctx_z_stage_in_rate", "ctx_rel_stage_in_rate", "ctx_host_mean_stage_in_rate",
+	  "ctx_host_max_stage_in_rate", "ctx_host_rel_stage_in_rate", "missing_ctx_stage_in_rate",
+	  "missing_ctx_host_stage_in_rate"}},
 	{"all context columns", {NULL}},
 };
 enum { N_ABLATIONS = sizeof(ablations) / sizeof(ablations[0]) };

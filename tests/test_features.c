@@ -719,6 +719,9 @@ static void make_ctx_dataset(struct wfad_dataset *ds)
 			struct wfad_job *j = &run->jobs[i];
 			j->f[WFAD_F_RUNTIME] = exp(ctx_rt[r][i]);
 			j->f[WFAD_F_CPU_TIME] = isnan(ctx_cpu[r][i]) ? NAN : exp(ctx_cpu[r][i]);
+			/* A stage-in rate whose log is the runtime's plus log(1000), so its z's are
+			 * the runtime's; create_dir's rate 0 is no measurement. */
+			j->f[WFAD_F_STAGE_IN_BPS] = i == 0 ? 0.0 : 1000.0 * exp(ctx_rt[r][i]);
 			j->host = host[i];
 			j->type = i == 0 ? WFAD_JOB_AUXILIARY : WFAD_JOB_COMPUTE;
 			j->transformation = i == 0 ? create : i == 4 ? merge : proc;
@@ -814,6 +817,13 @@ WFAD_TEST(features_context_values_by_hand)
 	CHECK_NEAR(CV(3, WFAD_CTX_Z + WFAD_CTX_WAIT), 0.5 / s, tol);
 	CHECK(isnan(CV(0, WFAD_CTX_Z + WFAD_CTX_WAIT)));
 	CHECK_NEAR(CV(3, WFAD_CTX_Z + WFAD_CTX_CPU_TIME), WFAD_FEATURES_Z_CLIP, tol);
+	for (size_t i = 1; i < T_NODES; i++) {
+		CHECK_NEAR(CV(i, WFAD_CTX_Z + WFAD_CTX_STAGE_IN_RATE),
+			   CV(i, WFAD_CTX_Z + WFAD_CTX_RUNTIME), tol);
+		CHECK_NEAR(CV(i, WFAD_CTX_HOST_REL + WFAD_CTX_STAGE_IN_RATE),
+			   CV(i, WFAD_CTX_HOST_REL + WFAD_CTX_RUNTIME), tol);
+	}
+	CHECK(isnan(CV(0, WFAD_CTX_Z + WFAD_CTX_STAGE_IN_RATE)));
 	CHECK_NEAR(CV(1, WFAD_CTX_Z + WFAD_CTX_CPU_TIME), 0.0, tol);
 	for (size_t i = 0; i < T_NODES; i++) {
 		CHECK(isnan(CV(i, WFAD_CTX_Z + WFAD_CTX_STAGE_IN)));
@@ -884,7 +894,7 @@ WFAD_TEST(features_context_matrix)
 				   &err),
 		 &err);
 	size_t nc = wfad_features_n_cols(&fz), nr = wfad_features_n_cols(&rich);
-	CHECK_INT(nc, 98);
+	CHECK_INT(nc, 105);
 	float *x = malloc(C_RUNS * T_NODES * nc * sizeof(*x));
 	float *y = malloc(C_RUNS * T_NODES * nr * sizeof(*y));
 	CHECK_OK(wfad_features_transform(&fz, &ds, NULL, C_RUNS, x, &err), &err);
@@ -904,6 +914,8 @@ WFAD_TEST(features_context_matrix)
 	CHECK(r21[col_of(&fz, "missing_ctx_runtime")] == 0.0f);
 	CHECK(r21[col_of(&fz, "ctx_z_stage_in")] == 0.0f);
 	CHECK(r21[col_of(&fz, "missing_ctx_stage_in")] == 1.0f);
+	CHECK(r21[col_of(&fz, "ctx_z_stage_in_rate")] == (float)(2.5 / s));
+	CHECK(r21[col_of(&fz, "missing_ctx_stage_in_rate")] == 0.0f);
 	CHECK(r21[col_of(&fz, "ctx_host_jobs")] == 2.0f);
 	CHECK(r21[col_of(&fz, "missing_ctx_host_runtime")] == 0.0f);
 	CHECK(r21[col_of(&fz, "missing_ctx_host_queue")] == 1.0f);
@@ -914,6 +926,7 @@ WFAD_TEST(features_context_matrix)
 	CHECK(r20[col_of(&fz, "missing_ctx_host_evidence")] == 1.0f);
 	CHECK(r20[col_of(&fz, "missing_ctx_host_runtime")] == 1.0f);
 	CHECK(r20[col_of(&fz, "missing_ctx_wait")] == 1.0f);
+	CHECK(r20[col_of(&fz, "missing_ctx_stage_in_rate")] == 1.0f);
 	CHECK(r20[col_of(&fz, "ctx_host_jobs")] == 0.0f);
 	/* Standardised: the context columns are scaled like any value column. */
 	CHECK_OK(wfad_features_fit(&fz, WFAD_FEATURES_CONTEXT, WFAD_NORM_STANDARD, &ds, train_runs,
@@ -938,20 +951,22 @@ WFAD_TEST(features_context_column_names)
 	struct wfad_featurizer fz;
 	wfad_featurizer_init(&fz);
 	fz.set = WFAD_FEATURES_CONTEXT;
-	CHECK_INT(wfad_feature_set_n_cols(WFAD_FEATURES_CONTEXT), 98);
+	CHECK_INT(wfad_feature_set_n_cols(WFAD_FEATURES_CONTEXT), 105);
 	CHECK_STR(wfad_features_column_name(&fz, 45), "type_subwf");
 	CHECK_STR(wfad_features_column_name(&fz, 46), "ctx_z_runtime");
 	CHECK_STR(wfad_features_column_name(&fz, 46 + WFAD_CTX_HOST_EVIDENCE), "ctx_host_evidence");
-	CHECK_STR(wfad_features_column_name(&fz, 97), "missing_ctx_host_evidence");
+	CHECK_STR(wfad_features_column_name(&fz, 104), "missing_ctx_host_evidence");
 	CHECK_STR(wfad_features_column_name(&fz, 46 + WFAD_CTX_Z + WFAD_CTX_UTIME), "ctx_z_utime");
+	CHECK_STR(wfad_features_column_name(&fz, 46 + WFAD_CTX_Z + WFAD_CTX_STAGE_IN_RATE),
+		  "ctx_z_stage_in_rate");
 	for (int k = 0; k < WFAD_CTX_COUNT; k++) {
 		char name[64];
 		snprintf(name, sizeof(name), "ctx_host_rel_%s",
 			 wfad_ctx_delay_name((enum wfad_ctx_delay)k));
 		CHECK_INT(col_of(&fz, name), 46 + WFAD_CTX_HOST_REL + k);
 	}
-	for (size_t a = 0; a < 98; a++)
-		for (size_t b = a + 1; b < 98; b++)
+	for (size_t a = 0; a < 105; a++)
+		for (size_t b = a + 1; b < 105; b++)
 			CHECK(strcmp(wfad_features_column_name(&fz, a),
 				     wfad_features_column_name(&fz, b)) != 0);
 	enum wfad_feature_set set = WFAD_FEATURES_DELAYS;
@@ -978,7 +993,7 @@ WFAD_TEST(features_context_save_load)
 	CHECK_OK(wfad_features_load_buffer(&back, buf, len, &used, &err), &err);
 	CHECK_INT(used, len);
 	CHECK_INT(back.set, WFAD_FEATURES_CONTEXT);
-	size_t n = C_RUNS * T_NODES * 98;
+	size_t n = C_RUNS * T_NODES * 105;
 	float *x = malloc(n * sizeof(*x)), *y = malloc(n * sizeof(*y));
 	CHECK_OK(wfad_features_transform(&fz, &ds, NULL, C_RUNS, x, &err), &err);
 	CHECK_OK(wfad_features_transform(&back, &ds, NULL, C_RUNS, y, &err), &err);
@@ -1029,7 +1044,8 @@ static void put_le_f64(unsigned char **p, double v)
 }
 
 /* A blob as older versions wrote it (layout in docs/features.md), one transformation "proc":
- * version 1 has no log statistics, version 2 six per transformation (before utime). */
+ * version 1 has no log statistics, version 2 six per transformation (before utime), version 3
+ * seven (before the stage-in rate). */
 static size_t legacy_blob(unsigned char *blob, uint32_t version, uint32_t set, uint32_t n_cols)
 {
 	unsigned char *p = blob;
@@ -1040,8 +1056,9 @@ static size_t legacy_blob(unsigned char *blob, uint32_t version, uint32_t set, u
 	put_le(&p, 0, 4); /* norm none */
 	put_le(&p, n_cols, 4);
 	put_le(&p, 1, 4); /* transformations */
+	uint32_t n_log = version == 1 ? 0 : version == 2 ? 6 : 7;
 	if (version >= 2)
-		put_le(&p, 6, 4); /* log statistics */
+		put_le(&p, n_log, 4); /* log statistics */
 	for (uint32_t c = 0; c < n_cols; c++)
 		put_le_f64(&p, 0.0);
 	for (uint32_t c = 0; c < n_cols; c++)
@@ -1051,7 +1068,7 @@ static size_t legacy_blob(unsigned char *blob, uint32_t version, uint32_t set, u
 	p += 4;
 	put_le_f64(&p, 30.0);
 	put_le_f64(&p, 2.5);
-	for (int k = 0; version >= 2 && k < 6; k++) {
+	for (uint32_t k = 0; k < n_log; k++) {
 		put_le_f64(&p, 1.0 + k); /* log median */
 		put_le_f64(&p, 0.5);     /* log MAD */
 	}
@@ -1086,11 +1103,11 @@ WFAD_TEST(features_load_version1_blob)
 	CHECK_INT(wfad_features_context_values(&fz, &ds, NULL, 1, v, &err), WFAD_EINVAL);
 	CHECK(strstr(err.message, "version 1") != NULL);
 
-	/* Resaved as version 3 without log statistics; it loads back the same. */
+	/* Resaved as version 4 without log statistics; it loads back the same. */
 	unsigned char *buf = NULL;
 	size_t blen = 0;
 	CHECK_INT(wfad_features_save_buffer(&fz, &buf, &blen), WFAD_OK);
-	CHECK(blen > 12 && buf[8] == 3);
+	CHECK(blen > 12 && buf[8] == 4);
 	struct wfad_featurizer back;
 	wfad_featurizer_init(&back);
 	CHECK_OK(wfad_features_load_buffer(&back, buf, blen, NULL, &err), &err);
@@ -1130,5 +1147,33 @@ WFAD_TEST(features_load_version2_blob)
 	CHECK_INT(wfad_features_load_buffer(&fz, blob, len, NULL, &err), WFAD_EFORMAT);
 	CHECK(strstr(err.message, "retrain") != NULL);
 	CHECK_INT(fz.set, WFAD_FEATURES_RICH); /* a failed load leaves the featurizer as it was */
+	wfad_featurizer_free(&fz);
+}
+
+/* A version 3 rich blob loads with the stage-in rate's statistics missing; a version 3 context
+ * one (98 columns) is refused, naming what it lacks. */
+WFAD_TEST(features_load_version3_blob)
+{
+	unsigned char blob[4096];
+	size_t len = legacy_blob(blob, 3, WFAD_FEATURES_RICH, 46), used = 0;
+	struct wfad_featurizer fz;
+	wfad_featurizer_init(&fz);
+	struct wfad_error err = {0};
+	CHECK_OK(wfad_features_load_buffer(&fz, blob, len, &used, &err), &err);
+	CHECK_INT(used, len);
+	double med = 0, mad = 0;
+	CHECK(wfad_features_transformation_log_stats(&fz, "proc", WFAD_CTX_UTIME, &med, &mad));
+	CHECK(med == 7.0 && mad == 0.5);
+	CHECK(wfad_features_transformation_log_stats(&fz, "proc", WFAD_CTX_STAGE_IN_RATE, &med,
+						     &mad));
+	CHECK(isnan(med) && isnan(mad));
+
+	len = legacy_blob(blob, 3, WFAD_FEATURES_CONTEXT, 98);
+	wfad_error_clear(&err);
+	CHECK_INT(wfad_features_load_buffer(&fz, blob, len, NULL, &err), WFAD_EFORMAT);
+	CHECK(strstr(err.message, "version 3 context featurizer (98 columns, before the stage-in "
+				  "rate)") != NULL);
+	CHECK(strstr(err.message, "retrain") != NULL);
+	CHECK_INT(fz.set, WFAD_FEATURES_RICH);
 	wfad_featurizer_free(&fz);
 }

@@ -49,7 +49,9 @@ enum wfad_norm {
 /* Delays that the context columns compare with the job's transformation, in log space:
  * l = log(max(x, WFAD_FEATURES_LOG_FLOOR)). WAIT is log(runtime) - log(cpu time) (both floored),
  * the job's wall-clock time per CPU second. UTIME is kickstart's online (sampled) user CPU time:
- * a starved CPU shows there even when the runtime barely moves. */
+ * a starved CPU shows there even when the runtime barely moves. STAGE_IN_RATE is the log of
+ * the stage-in's effective throughput (bytes/s as Pegasus measured the transfer; missing when
+ * not positive): a throttled disk or link reads there directly, whatever the input's size. */
 enum wfad_ctx_delay {
 	WFAD_CTX_RUNTIME,
 	WFAD_CTX_CPU_TIME,
@@ -58,6 +60,7 @@ enum wfad_ctx_delay {
 	WFAD_CTX_STAGE_OUT,
 	WFAD_CTX_QUEUE,
 	WFAD_CTX_UTIME,
+	WFAD_CTX_STAGE_IN_RATE,
 	WFAD_CTX_COUNT
 };
 

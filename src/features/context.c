@@ -46,6 +46,9 @@ double wfad_ctx_log_delay(const struct wfad_job *job, enum wfad_ctx_delay k)
 	case WFAD_CTX_STAGE_OUT: l = floored_log(job->f[WFAD_F_STAGE_OUT_DELAY]); break;
 	case WFAD_CTX_QUEUE: l = floored_log(job->f[WFAD_F_QUEUE_DELAY]); break;
 	case WFAD_CTX_UTIME: l = floored_log(job->f[WFAD_F_ONLINE_UTIME]); break;
+	case WFAD_CTX_STAGE_IN_RATE:
+		l = job->f[WFAD_F_STAGE_IN_BPS] > 0.0 ? log(job->f[WFAD_F_STAGE_IN_BPS]) : NAN;
+		break;
 	case WFAD_CTX_COUNT: WFAD_ASSERT(!"bad context delay");
 	}
 	return isfinite(l) ? l : NAN;

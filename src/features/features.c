@@ -22,9 +22,9 @@ struct column {
 };
 
 /* Each set is a prefix of the table: DELAYS the first 7 entries, RICH the first 46 (its value
- * columns first, then indicators, then one-hot), CONTEXT all 98 (RICH, then context values,
+ * columns first, then indicators, then one-hot), CONTEXT all 105 (RICH, then context values,
  * then their indicators). Value columns are the ones normalised. */
-enum { N_DELAYS_COLS = 7, N_RICH_COLS = 46, N_CONTEXT_COLS = 98 };
+enum { N_DELAYS_COLS = 7, N_RICH_COLS = 46, N_CONTEXT_COLS = 105 };
 
 static const struct column columns[N_CONTEXT_COLS] = {
 	{"wms_delay", COL_FIELD, WFAD_F_WMS_DELAY},
@@ -85,6 +85,7 @@ static const struct column columns[N_CONTEXT_COLS] = {
 	{"ctx_z_stage_out", COL_CTX, WFAD_CTX_Z + WFAD_CTX_STAGE_OUT},
 	{"ctx_z_queue", COL_CTX, WFAD_CTX_Z + WFAD_CTX_QUEUE},
 	{"ctx_z_utime", COL_CTX, WFAD_CTX_Z + WFAD_CTX_UTIME},
+	{"ctx_z_stage_in_rate", COL_CTX, WFAD_CTX_Z + WFAD_CTX_STAGE_IN_RATE},
 	{"ctx_rel_runtime", COL_CTX, WFAD_CTX_REL + WFAD_CTX_RUNTIME},
 	{"ctx_rel_cpu_time", COL_CTX, WFAD_CTX_REL + WFAD_CTX_CPU_TIME},
 	{"ctx_rel_wait", COL_CTX, WFAD_CTX_REL + WFAD_CTX_WAIT},
@@ -92,6 +93,7 @@ static const struct column columns[N_CONTEXT_COLS] = {
 	{"ctx_rel_stage_out", COL_CTX, WFAD_CTX_REL + WFAD_CTX_STAGE_OUT},
 	{"ctx_rel_queue", COL_CTX, WFAD_CTX_REL + WFAD_CTX_QUEUE},
 	{"ctx_rel_utime", COL_CTX, WFAD_CTX_REL + WFAD_CTX_UTIME},
+	{"ctx_rel_stage_in_rate", COL_CTX, WFAD_CTX_REL + WFAD_CTX_STAGE_IN_RATE},
 	{"ctx_host_mean_runtime", COL_CTX, WFAD_CTX_HOST_MEAN + WFAD_CTX_RUNTIME},
 	{"ctx_host_mean_cpu_time", COL_CTX, WFAD_CTX_HOST_MEAN + WFAD_CTX_CPU_TIME},
 	{"ctx_host_mean_wait", COL_CTX, WFAD_CTX_HOST_MEAN + WFAD_CTX_WAIT},
@@ -99,6 +101,7 @@ static const struct column columns[N_CONTEXT_COLS] = {
 	{"ctx_host_mean_stage_out", COL_CTX, WFAD_CTX_HOST_MEAN + WFAD_CTX_STAGE_OUT},
 	{"ctx_host_mean_queue", COL_CTX, WFAD_CTX_HOST_MEAN + WFAD_CTX_QUEUE},
 	{"ctx_host_mean_utime", COL_CTX, WFAD_CTX_HOST_MEAN + WFAD_CTX_UTIME},
+	{"ctx_host_mean_stage_in_rate", COL_CTX, WFAD_CTX_HOST_MEAN + WFAD_CTX_STAGE_IN_RATE},
 	{"ctx_host_max_runtime", COL_CTX, WFAD_CTX_HOST_MAX + WFAD_CTX_RUNTIME},
 	{"ctx_host_max_cpu_time", COL_CTX, WFAD_CTX_HOST_MAX + WFAD_CTX_CPU_TIME},
 	{"ctx_host_max_wait", COL_CTX, WFAD_CTX_HOST_MAX + WFAD_CTX_WAIT},
@@ -106,6 +109,7 @@ static const struct column columns[N_CONTEXT_COLS] = {
 	{"ctx_host_max_stage_out", COL_CTX, WFAD_CTX_HOST_MAX + WFAD_CTX_STAGE_OUT},
 	{"ctx_host_max_queue", COL_CTX, WFAD_CTX_HOST_MAX + WFAD_CTX_QUEUE},
 	{"ctx_host_max_utime", COL_CTX, WFAD_CTX_HOST_MAX + WFAD_CTX_UTIME},
+	{"ctx_host_max_stage_in_rate", COL_CTX, WFAD_CTX_HOST_MAX + WFAD_CTX_STAGE_IN_RATE},
 	{"ctx_host_rel_runtime", COL_CTX, WFAD_CTX_HOST_REL + WFAD_CTX_RUNTIME},
 	{"ctx_host_rel_cpu_time", COL_CTX, WFAD_CTX_HOST_REL + WFAD_CTX_CPU_TIME},
 	{"ctx_host_rel_wait", COL_CTX, WFAD_CTX_HOST_REL + WFAD_CTX_WAIT},
@@ -113,9 +117,10 @@ static const struct column columns[N_CONTEXT_COLS] = {
 	{"ctx_host_rel_stage_out", COL_CTX, WFAD_CTX_HOST_REL + WFAD_CTX_STAGE_OUT},
 	{"ctx_host_rel_queue", COL_CTX, WFAD_CTX_HOST_REL + WFAD_CTX_QUEUE},
 	{"ctx_host_rel_utime", COL_CTX, WFAD_CTX_HOST_REL + WFAD_CTX_UTIME},
+	{"ctx_host_rel_stage_in_rate", COL_CTX, WFAD_CTX_HOST_REL + WFAD_CTX_STAGE_IN_RATE},
 	{"ctx_host_jobs", COL_CTX, WFAD_CTX_HOST_JOBS},
 	{"ctx_host_evidence", COL_CTX, WFAD_CTX_HOST_EVIDENCE},
-	/* 83: indicators of the context values (each covers the values listed in docs) */
+	/* 88: indicators of the context values (each covers the values listed in docs) */
 	{"missing_ctx_runtime", COL_MISSING, N_RICH_COLS + WFAD_CTX_Z + WFAD_CTX_RUNTIME},
 	{"missing_ctx_cpu_time", COL_MISSING, N_RICH_COLS + WFAD_CTX_Z + WFAD_CTX_CPU_TIME},
 	{"missing_ctx_wait", COL_MISSING, N_RICH_COLS + WFAD_CTX_Z + WFAD_CTX_WAIT},
@@ -123,6 +128,8 @@ static const struct column columns[N_CONTEXT_COLS] = {
 	{"missing_ctx_stage_out", COL_MISSING, N_RICH_COLS + WFAD_CTX_Z + WFAD_CTX_STAGE_OUT},
 	{"missing_ctx_queue", COL_MISSING, N_RICH_COLS + WFAD_CTX_Z + WFAD_CTX_QUEUE},
 	{"missing_ctx_utime", COL_MISSING, N_RICH_COLS + WFAD_CTX_Z + WFAD_CTX_UTIME},
+	{"missing_ctx_stage_in_rate", COL_MISSING,
+	 N_RICH_COLS + WFAD_CTX_Z + WFAD_CTX_STAGE_IN_RATE},
 	{"missing_ctx_host_runtime", COL_MISSING,
 	 N_RICH_COLS + WFAD_CTX_HOST_MEAN + WFAD_CTX_RUNTIME},
 	{"missing_ctx_host_cpu_time", COL_MISSING,
@@ -134,17 +141,19 @@ static const struct column columns[N_CONTEXT_COLS] = {
 	 N_RICH_COLS + WFAD_CTX_HOST_MEAN + WFAD_CTX_STAGE_OUT},
 	{"missing_ctx_host_queue", COL_MISSING, N_RICH_COLS + WFAD_CTX_HOST_MEAN + WFAD_CTX_QUEUE},
 	{"missing_ctx_host_utime", COL_MISSING, N_RICH_COLS + WFAD_CTX_HOST_MEAN + WFAD_CTX_UTIME},
+	{"missing_ctx_host_stage_in_rate", COL_MISSING,
+	 N_RICH_COLS + WFAD_CTX_HOST_MEAN + WFAD_CTX_STAGE_IN_RATE},
 	{"missing_ctx_host_evidence", COL_MISSING, N_RICH_COLS + WFAD_CTX_HOST_EVIDENCE},
 };
 
 _Static_assert(WFAD_JOB_TYPE_COUNT == 5, "one type_* column per job type");
-_Static_assert(WFAD_CTX_COUNT == 7 && WFAD_CTX_VALUES == 37, "the ctx_* columns list every value");
+_Static_assert(WFAD_CTX_COUNT == 8 && WFAD_CTX_VALUES == 42, "the ctx_* columns list every value");
 
 static const char *const set_names[WFAD_FEATURES_SET_COUNT] = {"delays", "rich", "context"};
 static const size_t set_cols[WFAD_FEATURES_SET_COUNT] = {N_DELAYS_COLS, N_RICH_COLS,
 							 N_CONTEXT_COLS};
 static const char *const ctx_delay_names[WFAD_CTX_COUNT] = {
-	"runtime", "cpu_time", "wait", "stage_in", "stage_out", "queue", "utime"};
+	"runtime", "cpu_time", "wait", "stage_in", "stage_out", "queue", "utime", "stage_in_rate"};
 static const char *const norm_names[WFAD_NORM_COUNT] = {"none", "minmax", "standard", "robust"};
 
 static bool is_value_col(const struct column *c)

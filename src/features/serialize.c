@@ -7,9 +7,15 @@
 
 static const unsigned char magic[8] = {'W', 'F', 'A', 'D', 'F', 'E', 'A', 'T'};
 /* Version 2 added the log statistics of the context delays, version 3 the utime delay (7 log
- * statistics per transformation, 98 context columns). Version 1 and 2 blobs of the delays and
- * rich sets still load (the statistics they lack read as NaN); older context blobs do not. */
-enum { BLOB_VERSION = 3, BLOB_VERSION_V2 = 2, BLOB_VERSION_V1 = 1, V2_CTX_COUNT = 6 };
+ * statistics per transformation, 98 context columns), version 4 the stage-in rate (8, 105).
+ * Version 1 to 3 blobs of the delays and rich sets still load (the statistics they lack read
+ * as NaN); older context blobs do not, since their columns no longer line up. */
+enum { BLOB_VERSION = 4, BLOB_VERSION_V1 = 1 };
+/* Log statistics per transformation (n_log) and context columns each version wrote. */
+static const uint32_t version_ctx_count[BLOB_VERSION + 1] = {0, 0, 6, 7, WFAD_CTX_COUNT};
+static const uint32_t version_ctx_cols[BLOB_VERSION + 1] = {0, 0, 91, 98, 105};
+static const char *const version_ctx_added[BLOB_VERSION + 1] = {"", "", "", "the utime delay",
+								"the stage-in rate"};
 /* Limits that keep a corrupt header from asking for huge allocations. */
 enum { MAX_TRANSFORMATIONS = 1 << 24, MAX_NAME_LEN = 4096 };
 
@@ -349,16 +355,17 @@ static enum wfad_status read_blob(struct reader *r, struct wfad_featurizer *fz)
 		st = bad(r, WFAD_EPARSE, "unknown feature set or normaliser");
 		goto cleanup;
 	}
-	if (version == BLOB_VERSION_V2 && set == WFAD_FEATURES_CONTEXT) {
-		st = wfad_error_set(r->err, WFAD_EFORMAT, NULL, 0, 0,
-				    "featurizer blob: a version 2 context featurizer (91 columns, "
-				    "before the utime delay); this build's context set has %zu: "
-				    "retrain the model",
-				    wfad_feature_set_n_cols(WFAD_FEATURES_CONTEXT));
+	if (version < BLOB_VERSION && set == WFAD_FEATURES_CONTEXT) {
+		st = wfad_error_set(
+			r->err, WFAD_EFORMAT, NULL, 0, 0,
+			"featurizer blob: a version %u context featurizer (%u columns, "
+			"before %s); this build's context set has %zu: retrain the model",
+			(unsigned)version, (unsigned)version_ctx_cols[version],
+			version_ctx_added[version + 1],
+			wfad_feature_set_n_cols(WFAD_FEATURES_CONTEXT));
 		goto cleanup;
 	}
-	uint32_t want_log = version == BLOB_VERSION_V2 ? V2_CTX_COUNT : WFAD_CTX_COUNT;
-	if (n_log != 0 && n_log != want_log) {
+	if (n_log != 0 && n_log != version_ctx_count[version]) {
 		st = bad(r, WFAD_EPARSE, "log statistics count does not match the version");
 		goto cleanup;
 	}
