@@ -23,7 +23,7 @@ double wfad_metrics_precision_at_k(const double *score, const uint8_t *y, size_t
 enum wfad_status wfad_metrics_roc_auc_status(const double *score, const uint8_t *y, size_t n,
 					     double *auc);
 /* ROC-AUC, average precision and precision@k with k = the positives, as above (NaN where y
- * leaves one undefined); WFAD_ENOMEM when a copy cannot be allocated. */
+ * leaves one undefined) from one sorted copy; WFAD_ENOMEM when it cannot be allocated. */
 struct wfad_ranking {
 	double roc_auc, average_precision, precision_at_k;
 };

@@ -35,13 +35,19 @@ static struct ranked *rank_desc(const double *score, size_t n)
 	return r;
 }
 
-double wfad_metrics_roc_auc(const double *score, const uint8_t *y, size_t n)
+static size_t positives(const uint8_t *y, size_t n)
+{
+	size_t pos = 0;
+	for (size_t i = 0; i < n; i++)
+		pos += y[i] != 0;
+	return pos;
+}
+
+/* The metrics of scores already ranked by rank_desc; r[i].row indexes y. */
+static double auc_ranked(const struct ranked *r, const uint8_t *y, size_t n)
 {
 	/* Mann-Whitney: AUC = (sum of the positives' ascending ranks - P(P+1)/2) / (P N), tied
 	 * scores sharing their average rank. r is descending, so ascending rank = n - index. */
-	struct ranked *r = rank_desc(score, n);
-	if (!r)
-		return NAN;
 	double pos = 0, rank_sum = 0;
 	size_t i = 0;
 	while (i < n) {
@@ -55,50 +61,21 @@ double wfad_metrics_roc_auc(const double *score, const uint8_t *y, size_t n)
 		pos += p;
 		i = j;
 	}
-	free(r);
 	double neg = (double)n - pos;
 	if (pos == 0 || neg == 0)
 		return NAN;
 	return (rank_sum - pos * (pos + 1) / 2) / (pos * neg);
 }
 
-static size_t positives(const uint8_t *y, size_t n)
-{
-	size_t pos = 0;
-	for (size_t i = 0; i < n; i++)
-		pos += y[i] != 0;
-	return pos;
-}
-
-enum wfad_status wfad_metrics_roc_auc_status(const double *score, const uint8_t *y, size_t n,
-					     double *auc)
-{
-	double v = wfad_metrics_roc_auc(score, y, n);
-	size_t pos = positives(y, n);
-	if (isnan(v) && pos > 0 && pos < n) /* both classes: only the copy can have failed */
-		return WFAD_ENOMEM;
-	*auc = v;
-	return WFAD_OK;
-}
-
 /* The precision-recall curve over distinct thresholds, highest first: point k counts the true
- * and false positives among the scores >= thr[k]. Returns the number of points; *pos gets the
- * number of positives. Caller frees *pts, which is NULL when out of memory. */
+ * and false positives among the scores >= thr[k]. p has room for n points; returns how many
+ * there are (the last one's tp is the number of positives). */
 struct pr_point {
 	double thr, tp, fp;
 };
 
-static size_t pr_curve(const double *score, const uint8_t *y, size_t n, struct pr_point **pts,
-		       double *pos)
+static size_t pr_points(const struct ranked *r, const uint8_t *y, size_t n, struct pr_point *p)
 {
-	struct ranked *r = rank_desc(score, n);
-	struct pr_point *p = r ? malloc((n ? n : 1) * sizeof(*p)) : NULL;
-	*pts = p;
-	*pos = 0;
-	if (!p) {
-		free(r);
-		return 0;
-	}
 	double tp = 0, fp = 0;
 	size_t m = 0, i = 0;
 	while (i < n) {
@@ -113,41 +90,90 @@ static size_t pr_curve(const double *score, const uint8_t *y, size_t n, struct p
 		p[m++] = (struct pr_point){r[i].score, tp, fp};
 		i = j;
 	}
+	return m;
+}
+
+/* Average precision, walking the same curve without storing it; pos = the positives in y. */
+static double ap_ranked(const struct ranked *r, const uint8_t *y, size_t n, double pos)
+{
+	double tp = 0, fp = 0, ap = 0, prev_recall = 0;
+	size_t i = 0;
+	while (i < n) {
+		size_t j = i;
+		for (; j < n && r[j].score == r[i].score; j++) {
+			if (y[r[j].row])
+				tp++;
+			else
+				fp++;
+		}
+		double recall = pos > 0 ? tp / pos : 0;
+		ap += (recall - prev_recall) * (tp / (tp + fp));
+		prev_recall = recall;
+		i = j;
+	}
+	return pos > 0 ? ap : NAN;
+}
+
+static double pk_ranked(const struct ranked *r, const uint8_t *y, size_t n, size_t k)
+{
+	if (k == 0)
+		return NAN;
+	if (k > n)
+		k = n;
+	double hits = 0;
+	for (size_t i = 0; i < k; i++)
+		hits += y[r[i].row] != 0;
+	return hits / (double)k;
+}
+
+double wfad_metrics_roc_auc(const double *score, const uint8_t *y, size_t n)
+{
+	struct ranked *r = rank_desc(score, n);
+	double v = r ? auc_ranked(r, y, n) : NAN;
 	free(r);
-	*pos = tp;
+	return v;
+}
+
+enum wfad_status wfad_metrics_roc_auc_status(const double *score, const uint8_t *y, size_t n,
+					     double *auc)
+{
+	struct ranked *r = rank_desc(score, n);
+	if (!r)
+		return WFAD_ENOMEM;
+	*auc = auc_ranked(r, y, n);
+	free(r);
+	return WFAD_OK;
+}
+
+/* *pts gets the curve of the scores (NULL when out of memory), *pos the positives. */
+static size_t pr_curve(const double *score, const uint8_t *y, size_t n, struct pr_point **pts,
+		       double *pos)
+{
+	struct ranked *r = rank_desc(score, n);
+	struct pr_point *p = r ? malloc((n ? n : 1) * sizeof(*p)) : NULL;
+	size_t m = p ? pr_points(r, y, n, p) : 0;
+	free(r);
+	*pts = p;
+	*pos = m ? p[m - 1].tp : 0;
 	return m;
 }
 
 double wfad_metrics_average_precision(const double *score, const uint8_t *y, size_t n)
 {
-	struct pr_point *p;
-	double pos, ap = 0, prev_recall = 0;
-	size_t m = pr_curve(score, y, n, &p, &pos);
-	if (!p)
-		return NAN;
-	for (size_t k = 0; k < m; k++) {
-		double recall = pos > 0 ? p[k].tp / pos : 0;
-		ap += (recall - prev_recall) * (p[k].tp / (p[k].tp + p[k].fp));
-		prev_recall = recall;
-	}
-	free(p);
-	return pos > 0 ? ap : NAN;
+	struct ranked *r = rank_desc(score, n);
+	double v = r ? ap_ranked(r, y, n, (double)positives(y, n)) : NAN;
+	free(r);
+	return v;
 }
 
 double wfad_metrics_precision_at_k(const double *score, const uint8_t *y, size_t n, size_t k)
 {
 	if (k == 0)
 		return NAN;
-	if (k > n)
-		k = n;
 	struct ranked *r = rank_desc(score, n);
-	if (!r)
-		return NAN;
-	double hits = 0;
-	for (size_t i = 0; i < k; i++)
-		hits += y[r[i].row] != 0;
+	double v = r ? pk_ranked(r, y, n, k) : NAN;
 	free(r);
-	return hits / (double)k;
+	return v;
 }
 
 struct wfad_prf wfad_metrics_prf(const double *score, const uint8_t *y, size_t n, double threshold)
@@ -235,15 +261,14 @@ enum wfad_status wfad_metrics_auto_threshold(const double *score, const uint8_t 
 enum wfad_status wfad_metrics_ranking(const double *score, const uint8_t *y, size_t n,
 				      struct wfad_ranking *out)
 {
-	struct wfad_ranking r;
-	if (wfad_metrics_roc_auc_status(score, y, n, &r.roc_auc) != WFAD_OK)
+	/* One ranking serves the three metrics. */
+	struct ranked *r = rank_desc(score, n);
+	if (!r)
 		return WFAD_ENOMEM;
 	size_t pos = positives(y, n);
-	r.average_precision = wfad_metrics_average_precision(score, y, n);
-	r.precision_at_k = wfad_metrics_precision_at_k(score, y, n, pos);
-	/* With positives AP and P@k are defined. */
-	if (pos > 0 && (isnan(r.average_precision) || isnan(r.precision_at_k)))
-		return WFAD_ENOMEM;
-	*out = r;
+	out->roc_auc = auc_ranked(r, y, n);
+	out->average_precision = ap_ranked(r, y, n, (double)pos);
+	out->precision_at_k = pk_ranked(r, y, n, pos);
+	free(r);
 	return WFAD_OK;
 }
