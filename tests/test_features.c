@@ -1125,55 +1125,39 @@ WFAD_TEST(features_load_version1_blob)
 	wfad_dataset_free(&ds);
 }
 
-/* A version 2 rich blob loads with the utime statistics missing; a version 2 context one (91
- * columns) is refused with a message that says to retrain. */
-WFAD_TEST(features_load_version2_blob)
+/* Version 2 and 3 rich blobs load, the delays they predate (utime, the stage-in rate) with NaN
+ * statistics; their context blobs (91, 98 columns) are refused with a message naming the
+ * version and what it predates, and saying to retrain. */
+WFAD_TEST(features_load_older_version_blobs)
 {
-	unsigned char blob[4096];
-	size_t len = legacy_blob(blob, 2, WFAD_FEATURES_RICH, 46), used = 0;
-	struct wfad_featurizer fz;
-	wfad_featurizer_init(&fz);
-	struct wfad_error err = {0};
-	CHECK_OK(wfad_features_load_buffer(&fz, blob, len, &used, &err), &err);
-	CHECK_INT(used, len);
-	double med = 0, mad = 0;
-	CHECK(wfad_features_transformation_log_stats(&fz, "proc", WFAD_CTX_QUEUE, &med, &mad));
-	CHECK(med == 6.0 && mad == 0.5);
-	CHECK(wfad_features_transformation_log_stats(&fz, "proc", WFAD_CTX_UTIME, &med, &mad));
-	CHECK(isnan(med) && isnan(mad));
+	static const struct {
+		uint32_t version, n_log, ctx_cols;
+		const char *message;
+	} old[] = {
+		{2, 6, 91, "version 2 context featurizer (91 columns, before the utime delay)"},
+		{3, 7, 98, "version 3 context featurizer (98 columns, before the stage-in rate)"},
+	};
+	for (size_t v = 0; v < sizeof(old) / sizeof(old[0]); v++) {
+		unsigned char blob[4096];
+		size_t len = legacy_blob(blob, old[v].version, WFAD_FEATURES_RICH, 46), used = 0;
+		struct wfad_featurizer fz;
+		wfad_featurizer_init(&fz);
+		struct wfad_error err = {0};
+		CHECK_OK(wfad_features_load_buffer(&fz, blob, len, &used, &err), &err);
+		CHECK_INT(used, len);
+		double med = 0, mad = 0;
+		enum wfad_ctx_delay last = (enum wfad_ctx_delay)(old[v].n_log - 1);
+		CHECK(wfad_features_transformation_log_stats(&fz, "proc", last, &med, &mad));
+		CHECK(med == 1.0 + last && mad == 0.5);
+		CHECK(wfad_features_transformation_log_stats(&fz, "proc", last + 1, &med, &mad));
+		CHECK(isnan(med) && isnan(mad));
 
-	len = legacy_blob(blob, 2, WFAD_FEATURES_CONTEXT, 91);
-	wfad_error_clear(&err);
-	CHECK_INT(wfad_features_load_buffer(&fz, blob, len, NULL, &err), WFAD_EFORMAT);
-	CHECK(strstr(err.message, "retrain") != NULL);
-	CHECK_INT(fz.set, WFAD_FEATURES_RICH); /* a failed load leaves the featurizer as it was */
-	wfad_featurizer_free(&fz);
-}
-
-/* A version 3 rich blob loads with the stage-in rate's statistics missing; a version 3 context
- * one (98 columns) is refused, naming what it lacks. */
-WFAD_TEST(features_load_version3_blob)
-{
-	unsigned char blob[4096];
-	size_t len = legacy_blob(blob, 3, WFAD_FEATURES_RICH, 46), used = 0;
-	struct wfad_featurizer fz;
-	wfad_featurizer_init(&fz);
-	struct wfad_error err = {0};
-	CHECK_OK(wfad_features_load_buffer(&fz, blob, len, &used, &err), &err);
-	CHECK_INT(used, len);
-	double med = 0, mad = 0;
-	CHECK(wfad_features_transformation_log_stats(&fz, "proc", WFAD_CTX_UTIME, &med, &mad));
-	CHECK(med == 7.0 && mad == 0.5);
-	CHECK(wfad_features_transformation_log_stats(&fz, "proc", WFAD_CTX_STAGE_IN_RATE, &med,
-						     &mad));
-	CHECK(isnan(med) && isnan(mad));
-
-	len = legacy_blob(blob, 3, WFAD_FEATURES_CONTEXT, 98);
-	wfad_error_clear(&err);
-	CHECK_INT(wfad_features_load_buffer(&fz, blob, len, NULL, &err), WFAD_EFORMAT);
-	CHECK(strstr(err.message, "version 3 context featurizer (98 columns, before the stage-in "
-				  "rate)") != NULL);
-	CHECK(strstr(err.message, "retrain") != NULL);
-	CHECK_INT(fz.set, WFAD_FEATURES_RICH);
-	wfad_featurizer_free(&fz);
+		len = legacy_blob(blob, old[v].version, WFAD_FEATURES_CONTEXT, old[v].ctx_cols);
+		wfad_error_clear(&err);
+		CHECK_INT(wfad_features_load_buffer(&fz, blob, len, NULL, &err), WFAD_EFORMAT);
+		CHECK(strstr(err.message, old[v].message) != NULL);
+		CHECK(strstr(err.message, "retrain") != NULL);
+		CHECK_INT(fz.set, WFAD_FEATURES_RICH); /* a failed load leaves it as it was */
+		wfad_featurizer_free(&fz);
+	}
 }
