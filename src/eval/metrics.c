@@ -43,23 +43,29 @@ static size_t positives(const uint8_t *y, size_t n)
 	return pos;
 }
 
-/* The metrics of scores already ranked by rank_desc; r[i].row indexes y. */
+/* The metrics of scores already ranked by rank_desc; r[i].row indexes y. Each walks the ranking
+ * one group of tied scores at a time: the group starting at i ends before the returned index,
+ * *p gets its positives. */
+static size_t tie_group(const struct ranked *r, const uint8_t *y, size_t n, size_t i, double *p)
+{
+	size_t j = i;
+	*p = 0;
+	for (; j < n && r[j].score == r[i].score; j++)
+		*p += y[r[j].row] != 0;
+	return j;
+}
+
 static double auc_ranked(const struct ranked *r, const uint8_t *y, size_t n)
 {
 	/* Mann-Whitney: AUC = (sum of the positives' ascending ranks - P(P+1)/2) / (P N), tied
 	 * scores sharing their average rank. r is descending, so ascending rank = n - index. */
-	double pos = 0, rank_sum = 0;
-	size_t i = 0;
-	while (i < n) {
-		size_t j = i;
-		double p = 0;
-		while (j < n && r[j].score == r[i].score)
-			p += y[r[j++].row] != 0;
+	double pos = 0, rank_sum = 0, p;
+	for (size_t i = 0, j; i < n; i = j) {
+		j = tie_group(r, y, n, i, &p);
 		/* descending positions i..j-1 are ascending ranks n-j+1 .. n-i */
 		double avg_rank = ((double)(n - j + 1) + (double)(n - i)) / 2;
 		rank_sum += p * avg_rank;
 		pos += p;
-		i = j;
 	}
 	double neg = (double)n - pos;
 	if (pos == 0 || neg == 0)
@@ -76,19 +82,13 @@ struct pr_point {
 
 static size_t pr_points(const struct ranked *r, const uint8_t *y, size_t n, struct pr_point *p)
 {
-	double tp = 0, fp = 0;
-	size_t m = 0, i = 0;
-	while (i < n) {
-		size_t j = i;
-		while (j < n && r[j].score == r[i].score) {
-			if (y[r[j].row])
-				tp++;
-			else
-				fp++;
-			j++;
-		}
+	double tp = 0, fp = 0, g;
+	size_t m = 0;
+	for (size_t i = 0, j; i < n; i = j) {
+		j = tie_group(r, y, n, i, &g);
+		tp += g;
+		fp += (double)(j - i) - g;
 		p[m++] = (struct pr_point){r[i].score, tp, fp};
-		i = j;
 	}
 	return m;
 }
@@ -96,20 +96,14 @@ static size_t pr_points(const struct ranked *r, const uint8_t *y, size_t n, stru
 /* Average precision, walking the same curve without storing it; pos = the positives in y. */
 static double ap_ranked(const struct ranked *r, const uint8_t *y, size_t n, double pos)
 {
-	double tp = 0, fp = 0, ap = 0, prev_recall = 0;
-	size_t i = 0;
-	while (i < n) {
-		size_t j = i;
-		for (; j < n && r[j].score == r[i].score; j++) {
-			if (y[r[j].row])
-				tp++;
-			else
-				fp++;
-		}
+	double tp = 0, fp = 0, ap = 0, prev_recall = 0, g;
+	for (size_t i = 0, j; i < n; i = j) {
+		j = tie_group(r, y, n, i, &g);
+		tp += g;
+		fp += (double)(j - i) - g;
 		double recall = pos > 0 ? tp / pos : 0;
 		ap += (recall - prev_recall) * (tp / (tp + fp));
 		prev_recall = recall;
-		i = j;
 	}
 	return pos > 0 ? ap : NAN;
 }
