@@ -47,8 +47,12 @@ WFAD_TEST(metrics_f1_threshold)
 	CHECK_NEAR(m.precision, 2.0 / 3, 1e-15);
 	CHECK_NEAR(m.recall, 2.0 / 3, 1e-15);
 	CHECK_INT(m.flagged, 3);
+	CHECK_INT(m.hits, 2);
+	CHECK_INT(m.positives, 3);
 	m = wfad_metrics_prf(s, y, 5, 2.0);
 	CHECK_INT(m.flagged, 0);
+	CHECK_INT(m.hits, 0);
+	CHECK_INT(m.positives, 3);
 	CHECK_NEAR(m.f1, 0, 0);
 }
 

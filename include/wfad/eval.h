@@ -31,8 +31,8 @@ enum wfad_status wfad_metrics_ranking(const double *score, const uint8_t *y, siz
 				      struct wfad_ranking *out);
 
 struct wfad_prf {
-	double precision, recall, f1; /* precision is 0 when nothing is flagged */
-	size_t flagged;
+	double precision, recall, f1;    /* precision is 0 when nothing is flagged */
+	size_t flagged, hits, positives; /* scores flagged, of them positive; positives in y */
 };
 /* Scores >= threshold are flagged. */
 struct wfad_prf wfad_metrics_prf(const double *score, const uint8_t *y, size_t n, double threshold);

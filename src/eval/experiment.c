@@ -70,21 +70,17 @@ enum wfad_status wfad_eval_record(struct wfad_eval_result *r, unsigned seed, con
 	struct wfad_ranking rk;
 	if (wfad_metrics_ranking(scores, y, n, &rk) != WFAD_OK)
 		return WFAD_ENOMEM;
-	size_t pos = 0;
-	for (size_t i = 0; i < n; i++)
-		pos += y[i] != 0;
 	r->roc_auc[seed] = rk.roc_auc;
 	r->average_precision[seed] = rk.average_precision;
 	r->precision_at_k[seed] = rk.precision_at_k;
 	struct wfad_prf prf = wfad_metrics_prf(scores, y, n, threshold);
 	/* Without anomalous test jobs recall and F1 are undefined. */
 	r->precision[seed] = prf.flagged ? prf.precision : NAN;
-	r->recall[seed] = pos ? prf.recall : NAN;
-	r->f1[seed] = pos ? prf.f1 : NAN;
+	r->recall[seed] = prf.positives ? prf.recall : NAN;
+	r->f1[seed] = prf.positives ? prf.f1 : NAN;
 	r->threshold[seed] = threshold;
-	size_t right = 0;
-	for (size_t i = 0; i < n; i++)
-		right += (scores[i] >= threshold) == (y[i] != 0);
+	/* Right: the flagged positives and the unflagged negatives. */
+	size_t right = prf.hits + (n - prf.positives) - (prf.flagged - prf.hits);
 	r->accuracy[seed] = n ? (double)right / (double)n : NAN;
 	return WFAD_OK;
 }

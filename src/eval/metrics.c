@@ -184,6 +184,8 @@ struct wfad_prf wfad_metrics_prf(const double *score, const uint8_t *y, size_t n
 	}
 	struct wfad_prf m;
 	m.flagged = (size_t)(tp + fp);
+	m.hits = (size_t)tp;
+	m.positives = (size_t)pos;
 	m.precision = tp + fp > 0 ? tp / (tp + fp) : 0;
 	m.recall = pos > 0 ? tp / pos : 0;
 	m.f1 = m.precision + m.recall > 0 ? 2 * m.precision * m.recall / (m.precision + m.recall)
