@@ -12,9 +12,9 @@ for w in ${WORKFLOWS:-1000genome montage predict_future_sales}; do
 	for d in ${DETECTORS:-gcn mlp}; do
 		echo "## $w, $d"
 		# gcn with the schedule these figures were measured with (session 6 moved its
-		# default to --stop-on auc --patience 60 --epochs 600)
+		# default to --stop-on auc --patience 60 --epochs 600, session 9 to 5 nets)
 		sched=""
-		[ "$d" = gcn ] && sched="--stop-on loss --patience 30 --epochs 300"
+		[ "$d" = gcn ] && sched="--stop-on loss --patience 30 --epochs 300 --nets 1"
 		# shellcheck disable=SC2086
 		"$bin" active "$root" -w "$w" -d "$d" --features context $sched \
 			--strategy random,entropy,anomaly-targeting --burn-in 10 --rounds 10 \

@@ -447,6 +447,107 @@ WFAD_TEST(gnn_detectors_deterministic_and_round_trip)
 	planted_free(&va);
 }
 
+/* Saves det into a memory buffer (*len bytes, the caller frees it). */
+static char *saved(const struct wfad_detector *det, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	CHECK_INT(det->ops->save(det, f), WFAD_OK);
+	fclose(f);
+	return buf;
+}
+
+static enum wfad_status load_buf(const char *buf, size_t len, struct wfad_detector **out,
+				 struct wfad_error *err)
+{
+	struct wfad_detector_params p = {0};
+	FILE *f = fmemopen((void *)buf, len, "rb");
+	enum wfad_status st = wfad_detector_find("gcn")->load(&p, f, out, err);
+	fclose(f);
+	return st;
+}
+
+/* gcn is an ensemble: its score is the mean of its nets' scores, net k trained from the
+ * detector's seed + k * 0x9e3779b97f4a7c15 (so net 1 of seed s is the one-net model of that
+ * seed). A one-net file is the single net's blob of before ensembles and loads as it did;
+ * a bad ensemble header is refused. */
+WFAD_TEST(gnn_gcn_ensemble_mean_and_files)
+{
+	struct planted tr, va;
+	make_planted(&tr, 20, 51);
+	make_planted(&va, 6, 52);
+	size_t n = tr.js.n;
+	double *s2 = malloc(n * sizeof(double)), *a = malloc(n * sizeof(double)),
+	       *b = malloc(n * sizeof(double));
+	struct wfad_detector_params p2 = {.seed = 8, .epochs = 4, .nets = 2};
+	struct wfad_detector_params pa = {.seed = 8, .epochs = 4, .nets = 1};
+	struct wfad_detector_params pb = {
+		.seed = 8 + 0x9e3779b97f4a7c15ULL, .epochs = 4, .nets = 1};
+	struct wfad_detector *d2 = fit_det("gcn", &p2, &tr.js, &va.js);
+	struct wfad_detector *da = fit_det("gcn", &pa, &tr.js, &va.js);
+	struct wfad_detector *db = fit_det("gcn", &pb, &tr.js, &va.js);
+	struct wfad_error err = {0};
+	if (d2 && da && db) {
+		CHECK_OK(d2->ops->score(d2, &tr.js, s2, &err), &err);
+		CHECK_OK(da->ops->score(da, &tr.js, a, &err), &err);
+		CHECK_OK(db->ops->score(db, &tr.js, b, &err), &err);
+		size_t same = 0, differ = 0;
+		for (size_t i = 0; i < n; i++) {
+			same += s2[i] == (a[i] + b[i]) / 2.0;
+			differ += a[i] != b[i];
+		}
+		CHECK_INT(same, n);
+		CHECK(differ > 0); /* two nets, not one twice */
+
+		/* a one-net file is a bare net blob ("WGCH") and loads into a default gcn */
+		size_t len;
+		char *buf = saved(da, &len);
+		CHECK(len > 8 && memcmp(buf, "WGCH", 4) == 0);
+		struct wfad_detector *dl = NULL;
+		CHECK_OK(load_buf(buf, len, &dl, &err), &err);
+		if (dl) {
+			CHECK_OK(dl->ops->score(dl, &tr.js, b, &err), &err);
+			CHECK(memcmp(a, b, n * sizeof(double)) == 0);
+			dl->ops->destroy(dl);
+		}
+		free(buf);
+
+		/* an ensemble: "WGCE", version 1, count, blobs; bad counts and versions */
+		buf = saved(d2, &len);
+		CHECK(len > 12 && memcmp(buf, "WGCE\1\0\0\0\2\0\0\0", 12) == 0);
+		const struct {
+			size_t at;
+			char byte;
+			enum wfad_status st;
+			const char *says;
+		} bad[] = {{8, 0, WFAD_EPARSE, "ensemble of 0 nets"},
+			   {8, 17, WFAD_EPARSE, "ensemble of 17 nets"},
+			   {8, 3, WFAD_EPARSE, "truncated gcn model"},
+			   {4, 2, WFAD_EFORMAT, "ensemble version 2"}};
+		for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+			char keep = buf[bad[k].at];
+			buf[bad[k].at] = bad[k].byte;
+			struct wfad_detector *dx = NULL;
+			err = (struct wfad_error){0};
+			CHECK_INT(load_buf(buf, len, &dx, &err), bad[k].st);
+			CHECK(dx == NULL && strstr(err.message, bad[k].says) != NULL);
+			buf[bad[k].at] = keep;
+		}
+		free(buf);
+	}
+	if (d2)
+		d2->ops->destroy(d2);
+	if (da)
+		da->ops->destroy(da);
+	if (db)
+		db->ops->destroy(db);
+	free(s2);
+	free(a);
+	free(b);
+	planted_free(&tr);
+	planted_free(&va);
+}
+
 WFAD_TEST(gnn_detectors_divergence_and_progress)
 {
 	struct planted tr;
@@ -456,12 +557,20 @@ WFAD_TEST(gnn_detectors_divergence_and_progress)
 	planted_free(&tr);
 }
 
+/* gcn trains 5 nets of up to 500 epochs: progress counts the ensemble's epochs, up to 2500;
+ * each net stops early, so it jumps to the next net's first epoch. */
+struct epochs_seen {
+	size_t calls, last, jumps;
+};
+
 static void count_epochs(void *user, size_t done, size_t total)
 {
-	size_t *calls = user;
-	(*calls)++;
-	CHECK_INT(done, *calls);
-	CHECK_INT(total, 500);
+	struct epochs_seen *seen = user;
+	seen->calls++;
+	CHECK(done > seen->last && done <= total);
+	seen->jumps += done != seen->last + 1;
+	seen->last = done;
+	CHECK_INT(total, 2500);
 }
 
 WFAD_TEST(gnn_gcn_progress_and_early_stop)
@@ -469,15 +578,17 @@ WFAD_TEST(gnn_gcn_progress_and_early_stop)
 	struct planted tr, va;
 	make_planted(&tr, 30, 41);
 	make_planted(&va, 10, 42);
-	size_t calls = 0;
+	struct epochs_seen seen = {0};
 	struct wfad_detector_params p = {.seed = 4,
 					 .epochs = 500,
 					 .patience = 2,
 					 .lr = 1e-2,
 					 .progress = count_epochs,
-					 .progress_user = &calls};
+					 .progress_user = &seen};
 	struct wfad_detector *det = fit_det("gcn", &p, &tr.js, &va.js);
-	CHECK(calls >= 3 && calls < 500);
+	CHECK(seen.calls >= 15 && seen.calls < 2500);
+	CHECK_INT(seen.jumps, 4); /* to nets 1, 2, 3 and 4 */
+	CHECK(seen.last > 2000);  /* the last net's epochs */
 	if (det) {
 		/* rows that are not whole runs are refused */
 		struct wfad_jobset part = tr.js;

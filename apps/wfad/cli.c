@@ -178,7 +178,8 @@ int cli_parse_hyper(const struct cli_hyper *h, struct wfad_detector_params *p)
 		    {h->batch, "--batch", 1000000, &p->batch},
 		    {h->hidden, "--hidden", 4096, &p->hidden},
 		    {h->trees, "--trees", 100000, &p->n_trees},
-		    {h->patience, "--patience", 100000, &p->patience}};
+		    {h->patience, "--patience", 100000, &p->patience},
+		    {h->nets, "--nets", WFAD_MAX_NETS, &p->nets}};
 	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
 		if (!ints[i].text)
 			continue;

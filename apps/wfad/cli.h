@@ -103,7 +103,7 @@ int cmd_active(int argc, char **argv);
 
 /* Hyperparameter options shared by eval and train (NULL: the detector's default). */
 struct cli_hyper {
-	const char *epochs, *batch, *hidden, *lr, *trees, *patience, *stop_on, *classes;
+	const char *epochs, *batch, *hidden, *lr, *trees, *patience, *stop_on, *classes, *nets;
 };
 #define CLI_HYPER_OPTIONS(h)                                                                       \
 	{"epochs", 0, "N", "neural detectors: most epochs (default: the detector's)",              \
@@ -117,6 +117,10 @@ struct cli_hyper {
 		 &(h).patience},                                                                   \
 		{"stop-on", 0, "WHAT", "graph job classifiers: early stopping on loss or auc",     \
 		 &(h).stop_on},                                                                    \
+		{"nets", 0, "N",                                                                   \
+		 "graph nets, ganttcnn: nets in the ensemble (gcn, gnnrun, ganttcnn: 5; gcndag, "  \
+		 "gcnplain, gcnae: 1)",                                                            \
+		 &(h).nets},                                                                       \
 	{                                                                                          \
 		"classes", 0, NULL, "gcn: learn each job's fault family (cpu, hdd, ...)",          \
 			&(h).classes                                                               \

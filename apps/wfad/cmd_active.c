@@ -186,7 +186,8 @@ int cmd_active(int argc, char **argv)
 		   *burn = "10", *rounds = "10", *per_round = "5", *seeds = "5", *output = NULL,
 		   *plot = NULL, *features = NULL, *norm = "minmax", *aggregate = "mean",
 		   *epochs = "5", *refit = NULL, *threads = "0", *trees = "0", *task = "job";
-	struct cli_hyper hyper = {0}; /* a full fit's schedule: --epochs, --patience, --stop-on */
+	struct cli_hyper hyper = {0}; /* a full fit's schedule: --epochs, --patience, --stop-on,
+				       * --nets */
 	const struct cli_option options[] = {
 		{"workflow", 'w', "NAME", "the workflow", &workflow},
 		{"detector", 'd', "NAME",
@@ -223,6 +224,7 @@ int cmd_active(int argc, char **argv)
 		 &hyper.patience},
 		{"stop-on", 0, "WHAT", "graph job classifiers: early stopping on loss or auc",
 		 &hyper.stop_on},
+		{"nets", 0, "N", "graph nets, ganttcnn: nets in the ensemble", &hyper.nets},
 		{"threads", 0, "N", "threads (default: one per CPU)", &threads},
 		{"dag", 0, "FILE", "DAG JSON for a run CSV, zip or folder", &dag},
 	};

@@ -40,6 +40,9 @@ enum wfad_stop_on {
 	WFAD_STOP_AUC,     /* the validation jobs' ROC-AUC (binary graph job classifiers) */
 };
 
+/* Most nets an ensemble detector trains (struct wfad_detector_params.nets). */
+#define WFAD_MAX_NETS 16
+
 /* Knobs shared by the detectors; 0 (or 0.0) means "the detector's default". */
 struct wfad_detector_params {
 	uint64_t seed;
@@ -56,6 +59,8 @@ struct wfad_detector_params {
 	int patience;        /* early-stopping patience in epochs */
 	enum wfad_stop_on stop_on;
 	bool classes; /* gcn: classify each job's fault family (softmax), not 0/1 */
+	int nets;     /* graph nets (gcn, gcndag, gcnplain, gcnae, gnnrun) and ganttcnn: nets in
+		       * the ensemble, 1..WFAD_MAX_NETS (0: the detector's default) */
 	/* Progress for long fits: called with (done, total) now and then; may be NULL. */
 	void (*progress)(void *user, size_t done, size_t total);
 	void *progress_user;

@@ -32,8 +32,8 @@ enum {
 	H2 = RN / 4,                           /* after the second pool */
 	FLAT = C2 * H2 * H2,
 	BATCH = 16,
-	NETS = 5, /* ensemble size */
-	HID = 64, /* hidden width of the head */
+	DEFAULT_NETS = 5, /* ensemble size (--nets) */
+	HID = 64,         /* hidden width of the head */
 	DEFAULT_EPOCHS = 80,
 	DEFAULT_PATIENCE = 12,
 };
@@ -54,7 +54,7 @@ struct gantt_cnn {
 	double *util_scale; /* [n_util] divisor of the scaled utilisation channel */
 	size_t n_util;      /* nodes of the training DAG */
 	size_t n_nets;      /* nets fitted */
-	struct net nets[NETS];
+	struct net nets[WFAD_MAX_NETS];
 };
 
 /* Activations and their gradients for up to BATCH images, one allocation. */
@@ -147,6 +147,8 @@ static void backward(struct net *g, struct acts *a, size_t n, size_t k, const fl
 static enum wfad_status create(const struct wfad_detector_params *p,
 			       struct wfad_run_classifier **out)
 {
+	if (p->nets < 0 || p->nets > WFAD_MAX_NETS)
+		return WFAD_EINVAL;
 	struct gantt_cnn *g = calloc(1, sizeof(*g));
 	if (!g)
 		return WFAD_ENOMEM;
@@ -398,11 +400,12 @@ static double fit_span(const struct wfad_run_task *t)
 	return span;
 }
 
-/* Fits the NETS nets one after another, each from its own seeded stream. */
+/* Fits the nets one after another, each from its own seeded stream. */
 static enum wfad_status fit_nets(struct gantt_cnn *g, struct acts *a, const struct train_data *d,
 				 struct train_buf *b, struct wfad_error *err)
 {
-	for (size_t e = 0; e < NETS; e++) {
+	size_t nets = g->p.nets > 0 ? (size_t)g->p.nets : DEFAULT_NETS;
+	for (size_t e = 0; e < nets; e++) {
 		struct wfad_rng rng;
 		wfad_rng_seed(&rng, (g->p.seed ^ 0x6a77c0ffeeULL) + 0x9e3779b97f4a7c15ULL * e);
 		g->n_nets = e + 1;
@@ -413,7 +416,7 @@ static enum wfad_status fit_nets(struct gantt_cnn *g, struct acts *a, const stru
 		if (st != WFAD_OK)
 			return st;
 		if (g->p.progress)
-			g->p.progress(g->p.progress_user, e + 1, NETS);
+			g->p.progress(g->p.progress_user, e + 1, nets);
 	}
 	return WFAD_OK;
 }
@@ -717,7 +720,7 @@ static enum wfad_status load(struct wfad_run_classifier *c, FILE *f, struct wfad
 			return wfad_error_set(err, WFAD_EPARSE, "", 0, 0,
 					      "ganttcnn state with a utilisation scale of %g",
 					      g->util_scale[i]);
-	if (n_nets == 0 || n_nets > NETS)
+	if (n_nets == 0 || n_nets > WFAD_MAX_NETS)
 		return wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "ganttcnn state with %u nets",
 				      n_nets);
 	for (uint32_t e = 0; e < n_nets; e++) {

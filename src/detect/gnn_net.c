@@ -749,6 +749,26 @@ enum wfad_status wfad_gnn_train(struct wfad_gnn_net *net, const char *name,
 			  epochs_run, best_epoch, err);
 }
 
+static void report_ensemble_progress(void *user, size_t done, size_t total)
+{
+	const struct wfad_gnn_progress *np = user;
+	np->base->progress(np->base->progress_user, np->k * total + done,
+			   (size_t)np->base->nets * total);
+}
+
+struct wfad_nnd_config wfad_gnn_ensemble_config(const struct wfad_nnd_config *base, size_t k,
+						struct wfad_gnn_progress *np)
+{
+	struct wfad_nnd_config cfg = *base;
+	cfg.seed = base->seed + 0x9e3779b97f4a7c15ULL * k;
+	if (cfg.progress && cfg.nets > 1) {
+		*np = (struct wfad_gnn_progress){base, k};
+		cfg.progress = report_ensemble_progress;
+		cfg.progress_user = np;
+	}
+	return cfg;
+}
+
 enum wfad_status wfad_gnn_update(struct wfad_gnn_net *net, const char *name,
 				 const struct wfad_nnd_config *cfg, int epochs,
 				 const struct wfad_gnn_data *train,
@@ -1052,9 +1072,19 @@ enum wfad_status wfad_gnn_load(struct wfad_gnn_net *net, const char *name, uint3
 			       enum wfad_gnn_task task, float dropout, FILE *f,
 			       struct wfad_error *err)
 {
-	uint32_t got, version, t, skip, d, h, out;
+	uint32_t got;
+	if (!wfad_io_read_u32(f, &got))
+		return wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "truncated %s model", name);
+	return wfad_gnn_load_tagged(net, name, magic, got, task, dropout, f, err);
+}
+
+enum wfad_status wfad_gnn_load_tagged(struct wfad_gnn_net *net, const char *name, uint32_t magic,
+				      uint32_t got, enum wfad_gnn_task task, float dropout, FILE *f,
+				      struct wfad_error *err)
+{
+	uint32_t version, t, skip, d, h, out;
 	uint64_t count;
-	if (!wfad_io_read_u32(f, &got) || !wfad_io_read_u32(f, &version))
+	if (!wfad_io_read_u32(f, &version))
 		goto truncated;
 	if (got != magic)
 		return wfad_error_set(err, WFAD_EFORMAT, "", 0, 0,

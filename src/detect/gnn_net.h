@@ -75,6 +75,16 @@ enum wfad_status wfad_gnn_train(struct wfad_gnn_net *net, const char *name,
 				const struct wfad_gnn_data *valid, const float *class_w,
 				int *epochs_run, int *best_epoch, struct wfad_error *err);
 
+/* Ensembles train nets one after another; net k's schedule is base's with a seed of its own
+ * (net 0: base's seed), and its progress is reported as the ensemble's: epoch e of at most E
+ * as k E + e of base->nets E. np must outlive the training. */
+struct wfad_gnn_progress {
+	const struct wfad_nnd_config *base;
+	size_t k;
+};
+struct wfad_nnd_config wfad_gnn_ensemble_config(const struct wfad_nnd_config *base, size_t k,
+						struct wfad_gnn_progress *np);
+
 /* Warm start: `epochs` more epochs from the current weights (valid, may be NULL, picks which
  * of those epochs' weights are kept). On failure the weights are left as they were. */
 enum wfad_status wfad_gnn_update(struct wfad_gnn_net *net, const char *name,
@@ -106,5 +116,9 @@ enum wfad_status wfad_gnn_save(const struct wfad_gnn_net *net, uint32_t magic, F
 enum wfad_status wfad_gnn_load(struct wfad_gnn_net *net, const char *name, uint32_t magic,
 			       enum wfad_gnn_task task, float dropout, FILE *f,
 			       struct wfad_error *err);
+/* The same, the blob's magic (got) already read by the caller. */
+enum wfad_status wfad_gnn_load_tagged(struct wfad_gnn_net *net, const char *name, uint32_t magic,
+				      uint32_t got, enum wfad_gnn_task task, float dropout,
+				      FILE *f, struct wfad_error *err);
 
 #endif

@@ -2,8 +2,8 @@
  * (gnnrundag: the DAG alone) on per-job context features (fitted on the training runs,
  * standardised), mean + max pooling per run, an MLP head to the run label;
  * class-weighted softmax cross-entropy, AdamW, early stopping on the validation runs. The
- * verdict is the mean probability of an ensemble of GNNRUN_NETS such nets, trained one after
- * another from seeds derived from the detector's seed. */
+ * verdict is the mean probability of an ensemble of cfg.nets such nets (5; --nets), trained
+ * one after another from seeds derived from the detector's seed. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +12,6 @@
 #include "wfad/eval.h"
 #include "wfad/runlevel.h"
 
-/* Nets of the ensemble: the mean of their probabilities is the verdict (5 seeds, 5 workflows:
- * one net -> five lifted accuracy on four of five workflows, docs/results.md). */
-#define GNNRUN_NETS 5
 #define GNNRUN_MAGIC 0x53524757u     /* "WGRS": gnnrun state */
 #define GNNRUN_DAG_MAGIC 0x44524757u /* "WGRD": gnnrundag state */
 #define GNNRUN_NET_MAGIC 0x4e524757u /* "WGRN": one net of the ensemble */
@@ -29,7 +26,7 @@ struct gnn_run {
 	struct wfad_featurizer *fz;
 	char **names;
 	size_t n_fz;
-	struct wfad_gnn_net net[GNNRUN_NETS];
+	struct wfad_gnn_net net[WFAD_MAX_NETS];
 	size_t n_nets;
 	bool hosts; /* each run's graph also links the jobs of one worker host (gnnrun; not
 		       gnnrundag) */
@@ -44,6 +41,10 @@ static const struct wfad_nnd_config gnnrun_defaults = {
 	.lr = 3e-3,
 	.weight_decay = 1e-4,
 	.dropout = 0.1f,
+	/* Nets of the ensemble: the mean of their probabilities is the verdict (5 seeds, 5
+	 * workflows: one net -> five lifted accuracy on four of five workflows, ten nets did
+	 * not lift montage further; docs/results.md). */
+	.nets = 5,
 };
 
 static enum wfad_status create_kind(const struct wfad_detector_params *p,
@@ -261,7 +262,7 @@ static enum wfad_status fit(struct wfad_run_classifier *c, const struct wfad_run
 	class_w = class_weights(train);
 	struct wfad_gnn_data td = wfad_gnn_data_of(&g, tj.js.x, NULL, train->y);
 	struct wfad_gnn_data vd = wfad_gnn_data_of(&gv, vj.js.x, NULL, use_valid ? valid->y : NULL);
-	for (size_t k = 0; k < GNNRUN_NETS; k++) {
+	for (size_t k = 0; k < (size_t)m->cfg.nets; k++) {
 		if (!class_w || (st = wfad_gnn_net_create(&m->net[k], WFAD_GNN_GRAPH_XENT, tj.js.d,
 							  (size_t)m->cfg.hidden, C, false,
 							  m->cfg.dropout)) != WFAD_OK) {
@@ -269,8 +270,8 @@ static enum wfad_status fit(struct wfad_run_classifier *c, const struct wfad_run
 			break;
 		}
 		m->n_nets = k + 1;
-		struct wfad_nnd_config cfg = m->cfg;
-		cfg.seed = m->cfg.seed + 0x9e3779b97f4a7c15ULL * k; /* net 0: the detector's seed */
+		struct wfad_gnn_progress np;
+		struct wfad_nnd_config cfg = wfad_gnn_ensemble_config(&m->cfg, k, &np);
 		int epochs_run, best_epoch;
 		st = wfad_gnn_train(&m->net[k], "gnnrun", &cfg, &td, use_valid ? &vd : NULL,
 				    class_w, &epochs_run, &best_epoch, err);
@@ -399,7 +400,7 @@ static enum wfad_status load(struct wfad_run_classifier *c, FILE *f, struct wfad
 					      "%s state: featurizers of different widths", name);
 	if (!wfad_io_read_u32(f, &n_nets))
 		goto truncated;
-	if (n_nets == 0 || n_nets > GNNRUN_NETS)
+	if (n_nets == 0 || n_nets > WFAD_MAX_NETS)
 		return wfad_error_set(err, WFAD_EPARSE, "", 0, 0, "%s state with %u nets", name,
 				      n_nets);
 	for (uint32_t k = 0; k < n_nets; k++) {

@@ -19,8 +19,9 @@ enum wfad_status wfad_nnd_config(const struct wfad_detector_params *p,
 	*cfg = *defaults;
 	if (!p)
 		return WFAD_OK;
-	if (p->hidden < 0 || p->epochs < 0 || p->batch < 0 || p->patience < 0 || !(p->lr >= 0.0) ||
-	    !isfinite(p->lr) || !(p->weight_decay >= 0.0) || !isfinite(p->weight_decay))
+	if (p->hidden < 0 || p->epochs < 0 || p->batch < 0 || p->patience < 0 || p->nets < 0 ||
+	    p->nets > WFAD_MAX_NETS || !(p->lr >= 0.0) || !isfinite(p->lr) ||
+	    !(p->weight_decay >= 0.0) || !isfinite(p->weight_decay))
 		return WFAD_EINVAL;
 	if (p->hidden > 0)
 		cfg->hidden = p->hidden;
@@ -30,6 +31,8 @@ enum wfad_status wfad_nnd_config(const struct wfad_detector_params *p,
 		cfg->batch = p->batch;
 	if (p->patience > 0)
 		cfg->patience = p->patience;
+	if (p->nets > 0 && cfg->nets > 0)
+		cfg->nets = p->nets;
 	if (p->stop_on != WFAD_STOP_DEFAULT)
 		cfg->stop_auc = p->stop_on == WFAD_STOP_AUC;
 	if (p->lr > 0.0)

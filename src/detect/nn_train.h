@@ -14,6 +14,7 @@ enum wfad_nnd_task {
 /* Hyper-parameters after defaults were applied. */
 struct wfad_nnd_config {
 	int hidden, epochs, batch, patience;
+	int nets; /* ensemble size of the graph nets; 0 where --nets does not apply (ae, mlp) */
 	double lr, weight_decay;
 	float dropout;
 	bool stop_auc; /* graph nets: stop on the validation ROC-AUC, not the loss */
