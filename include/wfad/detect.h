@@ -142,6 +142,9 @@ bool wfad_io_read_u64(FILE *f, uint64_t *v);
 bool wfad_io_read_f64(FILE *f, double *v);
 bool wfad_io_read_f32s(FILE *f, float *v, size_t n);
 bool wfad_io_read_f64s(FILE *f, double *v, size_t n);
+/* False when a seekable stream has fewer than n bytes left (a reader's check before it
+ * allocates what a count read from the file asks for); true for streams that cannot seek. */
+bool wfad_io_has_bytes(FILE *f, uint64_t n);
 /* Strings: u32 length (at most WFAD_IO_MAX_STRING), then the bytes. read_str fails for a
  * string that does not fit buf[cap] with its terminating NUL. */
 #define WFAD_IO_MAX_STRING 4096

@@ -111,6 +111,9 @@ void wfad_model_guess_classes(const struct wfad_model *m, const struct wfad_data
 enum wfad_status wfad_model_save(const struct wfad_model *m, const char *path,
 				 struct wfad_error *err);
 enum wfad_status wfad_model_load(struct wfad_model *m, const char *path, struct wfad_error *err);
+/* The same from an open stream; path names it in errors. m is left as it was on failure. */
+enum wfad_status wfad_model_read(struct wfad_model *m, FILE *f, const char *path,
+				 struct wfad_error *err);
 
 /* Hash of a DAG's node ids (order-sensitive). */
 uint64_t wfad_dag_hash(const struct wfad_dag *dag);

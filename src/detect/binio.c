@@ -103,6 +103,18 @@ bool wfad_io_read_f64s(FILE *f, double *v, size_t n)
 	return true;
 }
 
+bool wfad_io_has_bytes(FILE *f, uint64_t n)
+{
+	long at = ftell(f);
+	if (at < 0 || fseek(f, 0, SEEK_END) != 0)
+		return true; /* not seekable: the reads will tell */
+	long end = ftell(f);
+	bool ok = end >= at && (uint64_t)(end - at) >= n;
+	if (fseek(f, at, SEEK_SET) != 0)
+		return false;
+	return ok;
+}
+
 bool wfad_io_write_str(FILE *f, const char *s)
 {
 	size_t n = strlen(s);

@@ -49,6 +49,14 @@ enum wfad_status wfad_model_load(struct wfad_model *m, const char *path, struct 
 	if (!f)
 		return wfad_error_set(err, WFAD_EIO, path, 0, 0, "cannot open: %s",
 				      strerror(errno));
+	enum wfad_status st = wfad_model_read(m, f, path, err);
+	fclose(f);
+	return st;
+}
+
+enum wfad_status wfad_model_read(struct wfad_model *m, FILE *f, const char *path,
+				 struct wfad_error *err)
+{
 	struct wfad_model t;
 	wfad_model_init(&t);
 	enum wfad_status st = WFAD_OK;
@@ -81,12 +89,17 @@ enum wfad_status wfad_model_load(struct wfad_model *m, const char *path, struct 
 	NEED(wfad_io_read_u64(f, &t.dag_hash) && wfad_io_read_u32(f, &t.n_nodes), "DAG");
 	NEED(wfad_io_read_u64(f, &n_train), "training size");
 	t.n_train_jobs = (size_t)n_train;
-	NEED(wfad_io_read_u64(f, &n_calib) && n_calib <= MAX_ITEMS, "calibration");
+	NEED(wfad_io_read_u64(f, &n_calib) && n_calib <= MAX_ITEMS &&
+		     wfad_io_has_bytes(f, n_calib * 8),
+	     "calibration");
 	t.calib = malloc((n_calib ? n_calib : 1) * sizeof(double));
 	NEED(t.calib && wfad_io_read_f64s(f, t.calib, n_calib), "calibration");
 	t.n_calib = (size_t)n_calib;
 	NEED(wfad_io_read_u64(f, &n_tstats) && n_tstats <= MAX_ITEMS, "statistics");
 	NEED(wfad_io_read_u64(f, &d) && d > 0 && d <= 100000, "feature count");
+	/* each transformation's row: name length, count, medians, MADs, d column medians */
+	NEED(wfad_io_has_bytes(f, n_tstats * (4 + 8 + 16 * WFAD_MODEL_STATS + 4 * d)),
+	     "statistics");
 	t.tstats = calloc(n_tstats ? n_tstats : 1, sizeof(*t.tstats));
 	t.tcol_median = malloc((n_tstats * d > 0 ? n_tstats * d : 1) * sizeof(float));
 	NEED(t.tstats && t.tcol_median, "statistics");
@@ -131,6 +144,5 @@ enum wfad_status wfad_model_load(struct wfad_model *m, const char *path, struct 
 	wfad_model_init(&t);
 cleanup:
 	wfad_model_free(&t);
-	fclose(f);
 	return st;
 }
