@@ -254,10 +254,12 @@ static enum wfad_status update_nets(struct gcn *m, int epochs, const struct wfad
 		memcpy(at, m->net[k].block.param, m->net[k].block.n * sizeof(float));
 		at += m->net[k].block.n;
 	}
+	struct wfad_nnd_config base = m->cfg;
+	base.nets = (int)m->n_nets; /* a loaded model's count, whatever the options said */
 	size_t done = 0;
 	for (; st == WFAD_OK && done < m->n_nets; done++) {
 		struct wfad_gnn_progress np;
-		struct wfad_nnd_config cfg = wfad_gnn_ensemble_config(&m->cfg, done, &np);
+		struct wfad_nnd_config cfg = wfad_gnn_ensemble_config(&base, done, &np);
 		st = wfad_gnn_update(&m->net[done], m->name, &cfg, epochs, td, vd, class_w, err);
 	}
 	at = before;
