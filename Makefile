@@ -63,7 +63,7 @@ $(BUILD)/wfad: $(APP_OBJ) $(BUILD)/libwfad.a
 
 # Each fuzz harness is also compiled into the test runner under its own name, so the seed
 # corpora replay in the normal test run (no clang needed for that).
-$(BUILD)/fuzz-replay/%.o: fuzz/%.c $(HEADERS)
+$(BUILD)/fuzz-replay/%.o: fuzz/%.c $(HEADERS) $(wildcard fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -DLLVMFuzzerTestOneInput=wfad_$* -c $< -o $@
 
@@ -87,7 +87,7 @@ asan:
 
 FUZZ_CC ?= clang
 fuzz: $(FUZZ_NAMES:%=build-fuzz/fuzz_%)
-build-fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(HEADERS) build-fuzz/detect_registry.c
+build-fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(HEADERS) $(wildcard fuzz/*.h) build-fuzz/detect_registry.c
 	$(FUZZ_CC) $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude $(PKG_CFLAGS) \
 		-o $@ $< $(LIB_SRC) build-fuzz/detect_registry.c $(PKG_LIBS) $(XGB_LIBS) -lm -pthread
 build-fuzz/detect_registry.c: $(DETECT_SRC) scripts/gen-detector-registry.sh
@@ -111,7 +111,7 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|0.1.0|g' -e 's|@REQUIRES@|$(PKGS)|g' \
 		wfad.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/wfad.pc
 
-FORMAT_FILES = $(wildcard include/wfad/*.h src/*/*.c apps/*/*.c tests/*.c tests/*.h fuzz/*.c bench/*.c)
+FORMAT_FILES = $(wildcard include/wfad/*.h src/*/*.c apps/*/*.c tests/*.c tests/*.h fuzz/*.c fuzz/*.h bench/*.c)
 format:
 	clang-format -i $(FORMAT_FILES)
 format-check:

@@ -1,20 +1,15 @@
 /* libFuzzer harness: job-level model files (src/detect/model_io.c, the featurizer blob and the
  * detectors' own readers: gcn ensembles, mlp, gbdt, ...). A file that loads has a detector
  * and a featurizer of the width it says; a failed load names the file. */
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <string.h>
+
+#include "fuzz_stream.h"
 
 #include "wfad/model.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size == 0)
-		return 0;
-	FILE *f = fmemopen((void *)data, size, "rb");
+	FILE *f = fuzz_stream(data, size);
 	if (!f)
 		return 0;
 	struct wfad_model m;

@@ -1,20 +1,15 @@
 /* libFuzzer harness: run-level model files (src/eval/run_model.c and the run classifiers'
  * state readers). A file that loads must predict nothing out of shape: its classes are
  * named and the classifier is there. */
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <string.h>
+
+#include "fuzz_stream.h"
 
 #include "wfad/runlevel.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size == 0)
-		return 0;
-	FILE *f = fmemopen((void *)data, size, "rb");
+	FILE *f = fuzz_stream(data, size);
 	if (!f)
 		return 0;
 	struct wfad_run_model m = {0};
