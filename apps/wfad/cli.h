@@ -118,8 +118,8 @@ struct cli_hyper {
 		{"stop-on", 0, "WHAT", "graph job classifiers: early stopping on loss or auc",     \
 		 &(h).stop_on},                                                                    \
 		{"nets", 0, "N",                                                                   \
-		 "graph nets, ganttcnn: nets in the ensemble (gcn, gnnrun, ganttcnn: 5; gcndag, "  \
-		 "gcnplain, gcnae: 1)",                                                            \
+		 "graph nets, ganttcnn: nets in the ensemble (gcn, gnnrun, gnnrundag, ganttcnn: "  \
+		 "5; gcndag, gcnplain, gcnae: 1)",                                                 \
 		 &(h).nets},                                                                       \
 	{                                                                                          \
 		"classes", 0, NULL, "gcn: learn each job's fault family (cpu, hdd, ...)",          \
