@@ -1,6 +1,7 @@
 /* Tests of the graph layers (CSR propagation, pooling) and the graph detectors (gcn, gcnplain,
  * gcnae) on hand-built DAGs: gradients, reference kernels, a planted label only a graph model
  * can see, determinism, model round trips and divergence. */
+#include <float.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -532,6 +533,26 @@ WFAD_TEST(gnn_gcn_ensemble_mean_and_files)
 			CHECK_INT(load_buf(buf, len, &dx, &err), bad[k].st);
 			CHECK(dx == NULL && strstr(err.message, bad[k].says) != NULL);
 			buf[bad[k].at] = keep;
+		}
+
+		/* A warm start that fails on net 1 (its weights set to FLT_MAX: the first
+		 * epoch's loss is not finite) leaves net 0 as it was too: the model saves to
+		 * the same bytes. Net 1's blob: after the 12-byte header and net 0's blob (the
+		 * same size), 36 bytes of its own header, then its f32 parameters. */
+		size_t blob = (len - 12) / 2;
+		for (size_t at = 12 + blob + 36; at + 4 <= len; at += 4)
+			memcpy(buf + at, &(float){FLT_MAX}, 4);
+		struct wfad_detector *du = NULL;
+		CHECK_OK(load_buf(buf, len, &du, &err), &err);
+		if (du) {
+			err = (struct wfad_error){0};
+			CHECK(du->ops->update(du, &tr.js, &va.js, 2, &err) != WFAD_OK);
+			CHECK(strstr(err.message, "epoch") != NULL);
+			size_t len2;
+			char *again = saved(du, &len2);
+			CHECK(len2 == len && memcmp(again, buf, len) == 0);
+			free(again);
+			du->ops->destroy(du);
 		}
 		free(buf);
 	}
