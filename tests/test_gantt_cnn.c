@@ -283,7 +283,8 @@ static void make_runs(struct wfad_dataset *ds, size_t n_runs, uint64_t seed)
 
 /* ganttcnn fitted on runs 0-39 of make_runs' dataset, validated on 40-49 (NULL on failure,
  * with a failed check). */
-static struct wfad_run_classifier *fit_chain(const struct wfad_dataset *ds, uint64_t seed)
+static struct wfad_run_classifier *fit_chain_with(const struct wfad_dataset *ds,
+						  const struct wfad_detector_params *p)
 {
 	size_t train[40], valid[10];
 	uint32_t ytr[40], yva[10];
@@ -307,10 +308,9 @@ static struct wfad_run_classifier *fit_chain(const struct wfad_dataset *ds, uint
 	CHECK(ops != NULL);
 	if (!ops)
 		return NULL;
-	struct wfad_detector_params p = {.seed = seed, .epochs = 30};
 	struct wfad_run_classifier *c = NULL;
 	struct wfad_error err = {0};
-	CHECK_INT(ops->create(&p, &c), WFAD_OK);
+	CHECK_INT(ops->create(p, &c), WFAD_OK);
 	enum wfad_status st = ops->fit(c, &tr, &va, &err);
 	CHECK_OK(st, &err);
 	if (st != WFAD_OK) {
@@ -318,6 +318,11 @@ static struct wfad_run_classifier *fit_chain(const struct wfad_dataset *ds, uint
 		return NULL;
 	}
 	return c;
+}
+
+static struct wfad_run_classifier *fit_chain(const struct wfad_dataset *ds, uint64_t seed)
+{
+	return fit_chain_with(ds, &(struct wfad_detector_params){.seed = seed, .epochs = 30});
 }
 
 /* The test runs 50 .. 50 + n - 1 of make_runs' dataset as a task. */
@@ -447,6 +452,34 @@ WFAD_TEST(ganttcnn_separates_planted_classes_deterministically)
 	}
 	printf("  ganttcnn: %zu of %d planted test runs right\n", correct, NT);
 	CHECK(correct >= 18);
+	wfad_dataset_free(&ds);
+}
+
+static void count_nets(void *user, size_t done, size_t total)
+{
+	size_t *calls = user;
+	CHECK_INT(done, ++*calls);
+	CHECK_INT(total, 2);
+}
+
+/* --nets: the ensemble trains as many nets as asked (progress counts them), 1 to
+ * WFAD_MAX_NETS. */
+WFAD_TEST(ganttcnn_nets_option)
+{
+	struct wfad_dataset ds;
+	make_runs(&ds, 50, 3);
+	size_t calls = 0;
+	struct wfad_detector_params p = {
+		.seed = 1, .epochs = 2, .nets = 2, .progress = count_nets, .progress_user = &calls};
+	struct wfad_run_classifier *c = fit_chain_with(&ds, &p);
+	CHECK_INT(calls, 2);
+	if (c)
+		c->ops->destroy(c);
+	const struct wfad_run_classifier_ops *ops = wfad_run_classifier_find("ganttcnn");
+	p.nets = WFAD_MAX_NETS + 1;
+	c = NULL;
+	CHECK_INT(ops->create(&p, &c), WFAD_EINVAL);
+	CHECK(c == NULL);
 	wfad_dataset_free(&ds);
 }
 
