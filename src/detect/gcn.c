@@ -212,21 +212,14 @@ static enum wfad_status gcn_fit(struct wfad_detector *det, const struct wfad_job
 	struct wfad_gnn_data td = wfad_gnn_data_of(&g, train->x, labels_of(m, train), NULL);
 	struct wfad_gnn_data vd = wfad_gnn_data_of(&gv, use_valid ? valid->x : NULL,
 						   use_valid ? labels_of(m, valid) : NULL, NULL);
-	for (size_t k = 0; st == WFAD_OK && k < (size_t)m->cfg.nets; k++) {
-		st = wfad_gnn_net_create(&m->net[k], m->task, train->d, (size_t)m->cfg.hidden, out,
-					 m->skip, m->cfg.dropout);
-		if (st != WFAD_OK) {
-			st = wfad_error_set(err, st, "", 0, 0, "%s: out of memory", m->name);
-			break;
-		}
-		m->n_nets = k + 1;
-		struct wfad_gnn_progress np;
-		struct wfad_nnd_config cfg = wfad_gnn_ensemble_config(&m->cfg, k, &np);
-		int epochs_run, best_epoch;
-		st = wfad_gnn_train(&m->net[k], m->name, &cfg, &td, use_valid ? &vd : NULL,
-				    m->task == WFAD_GNN_NODE_XENT ? class_w : NULL, &epochs_run,
-				    &best_epoch, err);
-	}
+	st = wfad_gnn_net_create(&m->net[0], m->task, train->d, (size_t)m->cfg.hidden, out, m->skip,
+				 m->cfg.dropout);
+	if (st != WFAD_OK)
+		st = wfad_error_set(err, st, "", 0, 0, "%s: out of memory", m->name);
+	else
+		st = wfad_gnn_train_ensemble(m->net, &m->n_nets, m->name, &m->cfg, &td,
+					     use_valid ? &vd : NULL,
+					     m->task == WFAD_GNN_NODE_XENT ? class_w : NULL, err);
 	if (st != WFAD_OK)
 		free_nets(m);
 	else

@@ -769,6 +769,32 @@ struct wfad_nnd_config wfad_gnn_ensemble_config(const struct wfad_nnd_config *ba
 	return cfg;
 }
 
+enum wfad_status wfad_gnn_train_ensemble(struct wfad_gnn_net *net, size_t *n_nets, const char *name,
+					 const struct wfad_nnd_config *base,
+					 const struct wfad_gnn_data *train,
+					 const struct wfad_gnn_data *valid, const float *class_w,
+					 struct wfad_error *err)
+{
+	const struct wfad_gnn_net *shape = &net[0];
+	*n_nets = 1;
+	enum wfad_status st = WFAD_OK;
+	for (size_t k = 0; st == WFAD_OK && k < (size_t)base->nets; k++) {
+		if (k > 0) {
+			st = wfad_gnn_net_create(&net[k], shape->task, shape->d, shape->h,
+						 shape->out, shape->skip, shape->dropout);
+			if (st != WFAD_OK)
+				return wfad_error_set(err, st, "", 0, 0, "%s: out of memory", name);
+			*n_nets = k + 1;
+		}
+		struct wfad_gnn_progress np;
+		struct wfad_nnd_config cfg = wfad_gnn_ensemble_config(base, k, &np);
+		int epochs_run, best_epoch;
+		st = wfad_gnn_train(&net[k], name, &cfg, train, valid, class_w, &epochs_run,
+				    &best_epoch, err);
+	}
+	return st;
+}
+
 enum wfad_status wfad_gnn_update(struct wfad_gnn_net *net, const char *name,
 				 const struct wfad_nnd_config *cfg, int epochs,
 				 const struct wfad_gnn_data *train,

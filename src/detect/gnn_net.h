@@ -84,6 +84,16 @@ struct wfad_gnn_progress {
 };
 struct wfad_nnd_config wfad_gnn_ensemble_config(const struct wfad_nnd_config *base, size_t k,
 						struct wfad_gnn_progress *np);
+/* Trains the base->nets nets of an ensemble one after another, net k on
+ * wfad_gnn_ensemble_config(base, k): net[0] is created by the caller and gives every net its
+ * shape, the others are created here. *n_nets is the number of nets created, whether or not
+ * the training succeeds (the caller frees them on failure). Errors as wfad_gnn_train's;
+ * WFAD_ENOMEM ("name: out of memory"). */
+enum wfad_status wfad_gnn_train_ensemble(struct wfad_gnn_net *net, size_t *n_nets, const char *name,
+					 const struct wfad_nnd_config *base,
+					 const struct wfad_gnn_data *train,
+					 const struct wfad_gnn_data *valid, const float *class_w,
+					 struct wfad_error *err);
 
 /* Warm start: `epochs` more epochs from the current weights (valid, may be NULL, picks which
  * of those epochs' weights are kept). On failure the weights are left as they were. */

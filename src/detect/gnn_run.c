@@ -262,22 +262,13 @@ static enum wfad_status fit(struct wfad_run_classifier *c, const struct wfad_run
 	class_w = class_weights(train);
 	struct wfad_gnn_data td = wfad_gnn_data_of(&g, tj.js.x, NULL, train->y);
 	struct wfad_gnn_data vd = wfad_gnn_data_of(&gv, vj.js.x, NULL, use_valid ? valid->y : NULL);
-	for (size_t k = 0; k < (size_t)m->cfg.nets; k++) {
-		if (!class_w || (st = wfad_gnn_net_create(&m->net[k], WFAD_GNN_GRAPH_XENT, tj.js.d,
-							  (size_t)m->cfg.hidden, C, false,
-							  m->cfg.dropout)) != WFAD_OK) {
-			st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "gnnrun: out of memory");
-			break;
-		}
-		m->n_nets = k + 1;
-		struct wfad_gnn_progress np;
-		struct wfad_nnd_config cfg = wfad_gnn_ensemble_config(&m->cfg, k, &np);
-		int epochs_run, best_epoch;
-		st = wfad_gnn_train(&m->net[k], "gnnrun", &cfg, &td, use_valid ? &vd : NULL,
-				    class_w, &epochs_run, &best_epoch, err);
-		if (st != WFAD_OK)
-			break;
-	}
+	if (!class_w ||
+	    wfad_gnn_net_create(&m->net[0], WFAD_GNN_GRAPH_XENT, tj.js.d, (size_t)m->cfg.hidden, C,
+				false, m->cfg.dropout) != WFAD_OK)
+		st = wfad_error_set(err, WFAD_ENOMEM, "", 0, 0, "gnnrun: out of memory");
+	else
+		st = wfad_gnn_train_ensemble(m->net, &m->n_nets, "gnnrun", &m->cfg, &td,
+					     use_valid ? &vd : NULL, class_w, err);
 	m->fitted = st == WFAD_OK;
 	if (!m->fitted)
 		free_nets(m);
